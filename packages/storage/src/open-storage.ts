@@ -1,0 +1,56 @@
+import pg from 'pg';
+import { createPool } from 'slonik';
+import type { DatabasePool } from 'slonik';
+import type { Logger } from '@sextant/log';
+import { StorageError } from './storage-error.ts';
+
+export interface StorageOptions {
+  url: string;
+  log: Logger;
+  /** Connections in the bulk-write pool; default 10. */
+  maxConnections?: number;
+  /** Connections in the typed-query pool; default 10. */
+  maxQueryConnections?: number;
+  /** `application_name` shown in pg_stat_activity; default `sextant`. */
+  applicationName?: string;
+}
+
+/** The two pools to one database: slonik for typed queries, plain `pg` for bulk writes and migrations. */
+export interface Storage {
+  /** node-postgres pool: COPY/unnest batches, migrations, maintenance. */
+  pool: pg.Pool;
+  /** slonik pool: typed, parameterised queries for readers. */
+  db: DatabasePool;
+  /** Ends both pools; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Opens both pools and checks that the database answers; fails with a retryable `StorageError` otherwise. */
+export async function openStorage(options: StorageOptions): Promise<Storage> {
+  const log = options.log.child({ module: 'storage' });
+  const applicationName = options.applicationName ?? 'sextant';
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 10,
+    application_name: applicationName,
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', (err) => log.warn({ err }, 'idle PostgreSQL connection failed'));
+  try {
+    await pool.query('SELECT 1');
+  } catch (err) {
+    await pool.end();
+    throw new StorageError('STORAGE_UNAVAILABLE', `cannot reach PostgreSQL: ${(err as Error).message}`, { cause: err, retryable: true });
+  }
+  const db = await createPool(options.url, {
+    maximumPoolSize: options.maxQueryConnections ?? 10,
+    connectionTimeout: 10_000,
+  });
+  let closed: Promise<void> | undefined;
+  return {
+    pool,
+    db,
+    close: () => (closed ??= Promise.all([pool.end(), db.end()]).then(() => undefined)),
+  };
+}
