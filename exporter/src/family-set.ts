@@ -1,0 +1,29 @@
+import type { Family, FamilySpec, Labels } from './metric-family.ts';
+
+const NO_LABELS: Labels = Object.freeze({});
+
+/**
+ * Samples gathered during one scrape, grouped by family. A family is declared by its first sample;
+ * a later sample under the same name with another type is a programming error and throws.
+ */
+export class FamilySet {
+  readonly families = new Map<string, Family>();
+
+  add(spec: FamilySpec, value: number, labels: Labels = NO_LABELS): void {
+    let fam = this.families.get(spec.name);
+    if (fam === undefined) {
+      fam = { name: spec.name, help: spec.help, type: spec.type, samples: [] };
+      this.families.set(spec.name, fam);
+    } else if (fam.type !== spec.type) {
+      throw new TypeError(`family ${spec.name} declared as ${fam.type} and ${spec.type}`);
+    }
+    fam.samples.push({ labels, value });
+  }
+
+  /** Copies every family of `other` into this set (used to merge per-collector sets). */
+  merge(other: FamilySet): void {
+    for (const fam of other.families.values()) {
+      for (const s of fam.samples) this.add(fam, s.value, s.labels);
+    }
+  }
+}
