@@ -68,7 +68,8 @@ export function parseDiskstats(text: string, exclude: RegExp, out: FamilySet, ud
     }
     for (let i = 0; i < COLUMNS.length && i + 3 < f.length; i++) {
       const [spec, scale] = COLUMNS[i]!;
-      out.add(spec, Number(f[i + 3]) * scale, labels);
+      const raw = Number(f[i + 3]);
+      out.add(spec, scale === MS ? raw / 1000 : raw * scale, labels);
     }
   }
 }
