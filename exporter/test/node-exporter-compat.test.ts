@@ -1,0 +1,132 @@
+import type { ChildProcess } from 'node:child_process';
+import { parseConfig } from '@sextant/config';
+import { createLogger } from '@sextant/log';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exporterConfigSchema, startExporter } from '../src/index.ts';
+import type { RunningExporter } from '../src/index.ts';
+import { COMPAT_METRICS } from './compat-metrics.ts';
+import { NODE_EXPORTER, NODE_EXPORTER_UPSTREAM_ARGS, parseText, peerMissing, startNodeExporter, stopChild } from './peers.ts';
+import type { ParsedFamily } from './peers.ts';
+
+const missing = peerMissing(NODE_EXPORTER);
+
+
+function labelNames(f: ParsedFamily): string[] {
+  return [...new Set(f.series.flatMap((s) => Object.keys(s.labels).sort().join(',')))].sort();
+}
+
+function seriesKey(labels: Record<string, string>, keys: string[]): string {
+  return keys.map((k) => labels[k] ?? '').join('|');
+}
+
+describe.skipIf(missing)('node_exporter compatibility (same host, same moment)', () => {
+  let peer: { url: string; child: ChildProcess } | undefined;
+  let sextant: RunningExporter | undefined;
+  let ours = new Map<string, ParsedFamily>();
+  let theirs = new Map<string, ParsedFamily>();
+
+  beforeAll(async () => {
+    peer = await startNodeExporter(NODE_EXPORTER_UPSTREAM_ARGS);
+    const config = parseConfig(exporterConfigSchema, { EXPORTER_PORT: '0', LOG_LEVEL: 'silent' });
+    sextant = await startExporter({ config, log: createLogger({ level: 'silent' }) });
+    const [a, b] = await Promise.all([
+      fetch(`${sextant.url}/metrics`).then((r) => r.text()),
+      fetch(`${peer.url}/metrics`).then((r) => r.text()),
+    ]);
+    ours = parseText(a);
+    theirs = parseText(b);
+  });
+
+  afterAll(async () => {
+    await sextant?.close();
+    await stopChild(peer?.child);
+  });
+
+  it.each(COMPAT_METRICS)('%s: same type and label names', (name) => {
+    const a = ours.get(name);
+    const b = theirs.get(name);
+    expect(b, `node_exporter lacks ${name} on this host`).toBeDefined();
+    expect(a, `Sextant lacks ${name}`).toBeDefined();
+    expect(a!.type).toBe(b!.type);
+    expect(labelNames(a!)).toEqual(labelNames(b!));
+  });
+
+  it('exposes the same devices, mount points and CPUs', () => {
+    const same = (name: string, keys: string[]): void => {
+      const set = (m: Map<string, ParsedFamily>): string[] =>
+        [...new Set(m.get(name)!.series.map((s) => seriesKey(s.labels, keys)))].sort();
+      expect(set(ours), name).toEqual(set(theirs));
+    };
+    same('node_cpu_seconds_total', ['cpu', 'mode']);
+    same('node_filesystem_size_bytes', ['device', 'mountpoint', 'fstype']);
+    same('node_disk_read_bytes_total', ['device']);
+    same('node_network_receive_bytes_total', ['device']);
+    same('node_network_up', ['device']);
+  });
+
+  it('agrees on values within tolerances', () => {
+    const value = (m: Map<string, ParsedFamily>, name: string, match: Record<string, string> = {}): number => {
+      const s = m.get(name)!.series.find((x) => Object.entries(match).every(([k, v]) => x.labels[k] === v));
+      if (s === undefined) throw new Error(`${name} ${JSON.stringify(match)} missing`);
+      return s.value;
+    };
+    const close = (name: string, rel: number, abs: number, match?: Record<string, string>): void => {
+      const a = value(ours, name, match);
+      const b = value(theirs, name, match);
+      expect(Math.abs(a - b), `${name} ${JSON.stringify(match ?? {})}: ${a} vs ${b}`).toBeLessThanOrEqual(
+        Math.max(Math.abs(b) * rel, abs),
+      );
+    };
+    expect(value(ours, 'node_memory_MemTotal_bytes')).toBe(value(theirs, 'node_memory_MemTotal_bytes'));
+    expect(value(ours, 'node_memory_SwapTotal_bytes')).toBe(value(theirs, 'node_memory_SwapTotal_bytes'));
+    expect(value(ours, 'node_boot_time_seconds')).toBe(value(theirs, 'node_boot_time_seconds'));
+    close('node_memory_MemAvailable_bytes', 0.02, 64 << 20);
+    for (const s of theirs.get('node_cpu_seconds_total')!.series) {
+      close('node_cpu_seconds_total', 0.02, 1, s.labels);
+    }
+    for (const s of theirs.get('node_filesystem_size_bytes')!.series) {
+      close('node_filesystem_size_bytes', 0, 0, s.labels);
+      close('node_filesystem_avail_bytes', 0.01, 64 << 20, s.labels);
+    }
+    for (const s of theirs.get('node_disk_read_bytes_total')!.series) {
+      close('node_disk_read_bytes_total', 0.02, 16 << 20, s.labels);
+      close('node_disk_written_bytes_total', 0.02, 64 << 20, s.labels);
+    }
+    for (const s of theirs.get('node_network_receive_bytes_total')!.series) {
+      close('node_network_receive_bytes_total', 0.02, 1 << 20, s.labels);
+      close('node_network_transmit_bytes_total', 0.02, 1 << 20, s.labels);
+    }
+    close('node_load1', 0, 0.5);
+    close('node_time_seconds', 0, 5);
+    close('node_filefd_maximum', 0, 0);
+    const uname = (m: Map<string, ParsedFamily>): Record<string, string> => m.get('node_uname_info')!.series[0]!.labels;
+    expect(uname(ours)).toEqual(uname(theirs));
+    const os = (m: Map<string, ParsedFamily>): Record<string, string> => m.get('node_os_info')!.series[0]!.labels;
+    expect(os(ours)).toEqual(os(theirs));
+  });
+
+  it('answers OpenMetrics with gzip when asked, text 0.0.4 otherwise', async () => {
+    const om = await fetch(`${sextant!.url}/metrics`, {
+      headers: {
+        accept: 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+        'accept-encoding': 'gzip',
+      },
+    });
+    expect(om.status).toBe(200);
+    expect(om.headers.get('content-type')).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+    expect(om.headers.get('content-encoding')).toBe('gzip');
+    const body = await om.text();
+    expect(body).toContain('# TYPE node_cpu_seconds counter\n');
+    expect(body.endsWith('# EOF\n')).toBe(true);
+    const text = await fetch(`${sextant!.url}/metrics`);
+    expect(text.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(await text.text()).toContain('# TYPE node_cpu_seconds_total counter\n');
+    expect((await fetch(`${sextant!.url}/healthz`)).status).toBe(200);
+  });
+});
+
+if (missing) {
+  describe('node_exporter compatibility', () => {
+    it.skip(`skipped: ${NODE_EXPORTER} is not installed`, () => undefined);
+  });
+}
