@@ -1,4 +1,5 @@
 import type { Scenario } from '../scenario.ts';
+import { exporterScenario } from './exporter.ts';
 
 /** Every scenario `npm run bench` knows, in the order it runs them. */
-export const scenarios: Scenario[] = [];
+export const scenarios: Scenario[] = [exporterScenario];
