@@ -100,7 +100,7 @@ async function waitReady(url: string, child: ChildProcess, output: () => string)
   child.once('exit', () => (exited = true));
   for (let attempt = 0; Date.now() < deadline; attempt++) {
     if (exited) throw new Error(`postgres exited during start: ${output()}`);
-    const client = new pg.Client({ connectionString: url.replace(`/${DATABASE}`, '/postgres'), connectionTimeoutMillis: 1000 });
+    const client = new pg.Client({ connectionString: maintenanceUrl(url), connectionTimeoutMillis: 1000 });
     try {
       await client.connect();
       await client.end();
@@ -176,8 +176,15 @@ export async function startEmbeddedPostgres(options: { dataDir: string; log: Log
   };
 }
 
+// The server's own `postgres` database, for checks before ours exists.
+function maintenanceUrl(url: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = '/postgres';
+  return parsed.toString();
+}
+
 async function ensureDatabase(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url.replace(`/${DATABASE}`, '/postgres') });
+  const client = new pg.Client({ connectionString: maintenanceUrl(url) });
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);

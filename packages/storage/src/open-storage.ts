@@ -19,8 +19,8 @@ export interface StorageOptions {
 export interface Storage {
   /** node-postgres pool: COPY/unnest batches, migrations, maintenance. */
   pool: pg.Pool;
-  /** slonik pool: typed, parameterised queries for readers. */
-  db: DatabasePool;
+  /** The slonik pool for typed, parameterised reads, opened on first use (so writers never hold one). */
+  typed(): Promise<DatabasePool>;
   /** Ends both pools; safe to call twice. */
   close(): Promise<void>;
 }
@@ -43,14 +43,16 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     await pool.end();
     throw new StorageError('STORAGE_UNAVAILABLE', `cannot reach PostgreSQL: ${(err as Error).message}`, { cause: err, retryable: true });
   }
-  const db = await createPool(options.url, {
-    maximumPoolSize: options.maxQueryConnections ?? 10,
-    connectionTimeout: 10_000,
-  });
+  let typed: Promise<DatabasePool> | undefined;
   let closed: Promise<void> | undefined;
   return {
     pool,
-    db,
-    close: () => (closed ??= Promise.all([pool.end(), db.end()]).then(() => undefined)),
+    typed: () =>
+      (typed ??= createPool(options.url, {
+        maximumPoolSize: options.maxQueryConnections ?? 10,
+        connectionTimeout: 10_000,
+      })),
+    close: () =>
+      (closed ??= Promise.all([pool.end(), typed?.then((db) => db.end())]).then(() => undefined)),
   };
 }

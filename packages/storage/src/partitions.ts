@@ -47,7 +47,7 @@ export async function ensurePartitions(client: pg.ClientBase, spec: PartitionedT
 }
 
 /** The partitions of `table` with their upper bounds, oldest first. */
-export async function listPartitions(client: pg.ClientBase, table: string): Promise<{ name: string; upper: Date }[]> {
+export async function listPartitions(client: pg.ClientBase | pg.Pool, table: string): Promise<{ name: string; upper: Date }[]> {
   const result = await client.query<{ name: string; bound: string }>(
     `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
        FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid

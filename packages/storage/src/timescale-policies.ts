@@ -29,7 +29,12 @@ export async function applyTimescalePolicies(client: pg.ClientBase, retention: R
     const job = current.rows[0];
     if (job !== undefined && Number(job.seconds) === seconds) continue;
     if (job !== undefined) await client.query('SELECT remove_retention_policy($1::regclass, if_exists => true)', [relation]);
-    await client.query(`SELECT add_retention_policy($1::regclass, drop_after => make_interval(secs => $2))`, [relation, seconds]);
+    await client.query(`SELECT add_retention_policy($1::regclass, drop_after => $2::interval)`, [relation, toInterval(seconds)]);
     log.info({ relation, retentionSeconds: seconds }, 'retention policy set');
   }
+}
+
+// Whole days read as `15 days` in timescaledb_information.jobs, not `360:00:00`.
+function toInterval(seconds: number): string {
+  return seconds % 86_400 === 0 ? `${seconds / 86_400} days` : `${seconds} seconds`;
 }

@@ -1,0 +1,6 @@
+export { findPeer, inCI } from './peer.ts';
+export { startPgliteTimescale } from './pglite-timescale.ts';
+export { createServerDatabase } from './server-database.ts';
+export type { TestDatabase } from './server-database.ts';
+export { testBackends } from './test-backends.ts';
+export type { TestBackend } from './test-backends.ts';
