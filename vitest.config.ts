@@ -1,10 +1,26 @@
 import { defineConfig } from 'vitest/config';
+import type { TestProjectInlineConfiguration } from 'vitest/config';
 
-// One command runs every workspace's tests: each folder below is its own project.
+// One command runs every workspace's tests; each folder is its own project and inherits the
+// settings below (`extends: true`).
+const project = (name: string, root: string, test: TestProjectInlineConfiguration['test'] = {}): TestProjectInlineConfiguration => ({
+  extends: true,
+  test: { name, root, ...test },
+});
+
+// Projects whose tests need a database get one embedded PostgreSQL for the whole run.
+const withDatabase = { globalSetup: ['@sextant/testkit/global-setup'] };
+
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'cli', 'exporter', 'test/e2e'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    projects: [
+      project('@sextant/config', 'packages/config'),
+      project('@sextant/storage', 'packages/storage', withDatabase),
+      project('@sextant/cli', 'cli'),
+      project('@sextant/exporter', 'exporter'),
+      project('@sextant/e2e', 'test/e2e'),
+    ],
   },
 });

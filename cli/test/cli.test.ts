@@ -1,0 +1,98 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServerDatabase } from '@sextant/testkit';
+import { runCli, startUp } from './run-cli.ts';
+
+describe('sextant --help', () => {
+  it('lists the commands and where to start', async () => {
+    const { code, stdout } = await runCli(['--help']);
+    expect(code).toBe(0);
+    for (const command of ['up', 'migrate', 'user', 'exporter']) expect(stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+    expect(stdout).toContain('sextant up');
+  });
+
+  it.each([['up'], ['migrate'], ['exporter'], ['user', 'add']])('documents the environment of %s', async (...command) => {
+    const { code, stdout } = await runCli([...command, '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('Environment:');
+    expect(stdout).toMatch(command[0] === 'exporter' ? /EXPORTER_PORT/ : /DATABASE_URL/);
+  });
+
+  it('rejects an unknown command with help', async () => {
+    const { code, stderr } = await runCli(['frobnicate']);
+    expect(code).not.toBe(0);
+    expect(stderr).toContain("unknown command 'frobnicate'");
+  });
+});
+
+describe('bad configuration', () => {
+  it('prints every problem and exits non-zero', async () => {
+    const { code, stderr } = await runCli(['up'], {
+      EXPORTER_PORT: 'ninety',
+      RETENTION_SAMPLES: 'forever',
+      DATABASE_URL: 'mysql://localhost/x',
+      LOG_LEVEL: 'chatty',
+    });
+    expect(code).toBe(78);
+    for (const variable of ['EXPORTER_PORT', 'RETENTION_SAMPLES', 'DATABASE_URL', 'LOG_LEVEL']) {
+      expect(stderr).toMatch(new RegExp(`^\\s+- ${variable}: `, 'm'));
+    }
+  });
+});
+
+describe('sextant up on a fresh data directory', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'sextant-up-'));
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const env = () => ({ SEXTANT_DATA_DIR: dataDir, EXPORTER_PORT: '0', LOG_LEVEL: 'warn' });
+
+  it('brings up storage and the exporter, stops on Ctrl-C, and keeps its data for the next start', async () => {
+    const first = await startUp(env());
+    expect(first.stdout()).toMatch(/database\s+embedded PostgreSQL on 127\.0\.0\.1:\d+/);
+    expect(first.stdout()).toMatch(/admin\s+user admin, password \S{20}/);
+    const exporterUrl = /exporter\s+(http:\/\/\S+\/metrics)/.exec(first.stdout())?.[1];
+    expect(exporterUrl).toBeDefined();
+    const metrics = await fetch(exporterUrl!);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('node_cpu_seconds_total');
+    const stop = await first.interrupt();
+    expect(stop.code).toBe(0);
+    expect(stop.ms).toBeLessThan(10_000);
+
+    // A user added between runs is still there afterwards, and no new admin is created.
+    const added = await runCli(['user', 'add', 'bob', '--role', 'operator', '--password-stdin'], env(), 'correct-horse\n');
+    expect(added.code, added.stderr).toBe(0);
+
+    const second = await startUp(env());
+    expect(second.stdout()).not.toContain('admin     user');
+    expect((await second.interrupt()).code).toBe(0);
+
+    const again = await runCli(['user', 'add', 'bob', '--password-stdin'], env(), 'correct-horse\n');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('a user named "bob" already exists');
+  });
+});
+
+describe.skipIf(process.env.DATABASE_URL === undefined || process.env.DATABASE_URL === '')('sextant migrate at DATABASE_URL', () => {
+  it('applies the migrations once, then reports the schema current', async () => {
+    const database = await createServerDatabase(process.env.DATABASE_URL!);
+    try {
+      const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn' };
+      const first = await runCli(['migrate'], env);
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toMatch(/^applied 0001-core, 0002-timeseries, 0003-rollups on /);
+      const second = await runCli(['migrate'], env);
+      expect(second.code).toBe(0);
+      expect(second.stdout).toMatch(/^schema is current on /);
+    } finally {
+      await database.drop();
+    }
+  });
+});
