@@ -34,11 +34,11 @@ export async function startUp(env: Record<string, string>, timeoutMs = 90_000): 
   });
   let stdout = '';
   let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`sextant up did not come up in ${timeoutMs} ms:\n${stdout}\n${stderr}`)), timeoutMs);
-    child.stdout!.on('data', (c: Buffer) => {
+    child.stdout.on('data', (c: Buffer) => {
       stdout += c.toString();
       if (stdout.includes('Press Ctrl-C to stop.')) {
         clearTimeout(timer);
