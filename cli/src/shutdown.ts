@@ -5,9 +5,13 @@ export interface Closable {
   close(): Promise<void>;
 }
 
+// A terminal's Ctrl-C reaches every process of the group, and `npm start` forwards it once more:
+// signals this close together are one request to stop.
+const SAME_SIGNAL_MS = 1_000;
+
 /**
  * Collects what a process started and stops it in reverse order on SIGINT/SIGTERM (or `stop()`),
- * within `timeoutMs`; a second signal exits at once.
+ * within `timeoutMs`; another signal more than a second later exits at once.
  */
 export class Shutdown {
   readonly #stack: { name: string; item: Closable }[] = [];
@@ -31,11 +35,14 @@ export class Shutdown {
 
   /** Stops on SIGINT/SIGTERM; resolves `done` with whether every close succeeded in time. */
   onSignals(): void {
+    let first = 0;
     const handler = (signal: NodeJS.Signals) => {
+      if (this.#stopping !== undefined && Date.now() - first < SAME_SIGNAL_MS) return;
       if (this.#stopping !== undefined) {
         this.#log.warn({ signal }, 'second signal, exiting now');
         process.exit(1);
       }
+      first = Date.now();
       this.#log.info({ signal }, 'shutting down');
       void this.stop();
     };

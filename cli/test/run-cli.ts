@@ -25,9 +25,15 @@ export interface RunningUp {
   interrupt(): Promise<{ code: number | null; ms: number }>;
 }
 
-/** Starts `sextant up` and resolves once it prints that it is up (or rejects with its output). */
+const ROOT = path.join(import.meta.dirname, '..', '..');
+
+/**
+ * Starts `npm start` (that is, `sextant up`) from the repository root, as a newcomer would, and
+ * resolves once it prints that it is up (or rejects with its output).
+ */
 export async function startUp(env: Record<string, string>, timeoutMs = 90_000): Promise<RunningUp> {
-  const child = spawn(process.execPath, [MAIN, 'up'], {
+  const child = spawn('npm', ['start'], {
+    cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
