@@ -78,6 +78,19 @@ describe('sextant up on a fresh data directory', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('a user named "bob" already exists');
   });
+
+  it('comes back after being killed, with its data', async () => {
+    const crashed = await startUp(env());
+    await crashed.kill();
+    // The embedded PostgreSQL runs in its own process group and survived; the next start takes it over.
+    const next = await startUp(env());
+    try {
+      const added = await runCli(['user', 'add', 'bob', '--password-stdin'], env(), 'correct-horse\n');
+      expect(added.stderr).toContain('a user named "bob" already exists');
+    } finally {
+      expect((await next.interrupt()).code).toBe(0);
+    }
+  });
 });
 
 describe.skipIf(process.env.DATABASE_URL === undefined || process.env.DATABASE_URL === '')('sextant migrate at DATABASE_URL', () => {

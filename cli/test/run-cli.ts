@@ -23,6 +23,8 @@ export interface RunningUp {
   stdout(): string;
   /** Sends SIGINT to the whole process group (what Ctrl-C does) and resolves with the exit code. */
   interrupt(): Promise<{ code: number | null; ms: number }>;
+  /** SIGKILLs every process of the group at once, as a crash or the OOM killer would. */
+  kill(): Promise<void>;
 }
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
@@ -59,6 +61,10 @@ export async function startUp(env: Record<string, string>, timeoutMs = 90_000): 
   return {
     child,
     stdout: () => stdout,
+    kill: async () => {
+      process.kill(-child.pid!, 'SIGKILL');
+      await exited;
+    },
     interrupt: async () => {
       const started = Date.now();
       process.kill(-child.pid!, 'SIGINT');

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import type { Logger } from '@sextant/log';
 import { freePort } from './free-port.ts';
+import { runningServer, stopLeftover } from './running-server.ts';
 import { StorageError } from './storage-error.ts';
 
 export interface EmbeddedPostgresHandle {
@@ -136,6 +137,15 @@ export async function startEmbeddedPostgres(options: { dataDir: string; log: Log
     if (!existsSync(path.join(dir, 'PG_VERSION'))) {
       log.info({ dir }, 'initialising embedded PostgreSQL');
       await initdb(bin, dir, credentials, owner);
+    } else {
+      const running = await runningServer(dir);
+      if (running?.owned === true) {
+        // Another Sextant process (say `sextant up`) serves this directory: share its server.
+        const shared = url.replace(`:${port}/`, `:${running.port}/`);
+        log.info({ port: running.port, pid: running.pid }, 'using the embedded PostgreSQL of the running Sextant');
+        return { url: shared, port: running.port, close: () => Promise.resolve() };
+      }
+      if (running !== undefined) await stopLeftover(running, log);
     }
     child = spawn(bin.postgres, ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='], {
       ...owner,
