@@ -11,6 +11,10 @@ export interface StorageOptions {
   maxConnections?: number;
   /** Connections in the typed-query pool; default 10. */
   maxQueryConnections?: number;
+  /** How long an idle connection stays open, in ms; default 10 000. */
+  idleTimeoutMs?: number;
+  /** SQL the typed pool runs when a connection comes back, so no session state leaks; default `DISCARD ALL`. */
+  sessionReset?: string;
   /** `application_name` shown in pg_stat_activity; default `sextant`. */
   applicationName?: string;
 }
@@ -34,6 +38,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     max: options.maxConnections ?? 10,
     application_name: applicationName,
     connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: options.idleTimeoutMs ?? 10_000,
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', (err) => log.warn({ err }, 'idle PostgreSQL connection failed'));
@@ -51,6 +56,10 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
       (typed ??= createPool(options.url, {
         maximumPoolSize: options.maxQueryConnections ?? 10,
         connectionTimeout: 10_000,
+        idleTimeout: options.idleTimeoutMs ?? 10_000,
+        resetConnection: async (connection) => {
+          await connection.query(options.sessionReset ?? 'DISCARD ALL');
+        },
       })),
     close: () =>
       (closed ??= Promise.all([pool.end(), typed?.then((db) => db.end())]).then(() => undefined)),

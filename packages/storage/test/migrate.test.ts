@@ -1,4 +1,6 @@
+import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createLogger } from '@sextant/log';
 import { testBackends } from '@sextant/testkit';
 import type { TestDatabase } from '@sextant/testkit';
@@ -79,6 +81,13 @@ describe.each(testBackends())('migrations on $name', (backend) => {
     expect(again.applied).toEqual([]);
     expect(again.caps).toEqual(first.caps);
     expect(await schemaFingerprint(storage.pool, backend.timescaledb)).toEqual(before);
+  });
+
+  it('answers typed queries through the slonik pool', async () => {
+    const db = await storage.typed();
+    const row = await db.one(sql.type(z.object({ servers: z.number(), mode: z.string() }))`
+      SELECT (SELECT count(*)::int FROM servers) AS servers, (SELECT value FROM sextant_meta WHERE key = 'storage_mode') AS mode`);
+    expect(row).toEqual({ servers: 0, mode: backend.timescaledb ? 'timescaledb' : 'postgres' });
   });
 
   it('buckets time the same way on every path', async () => {

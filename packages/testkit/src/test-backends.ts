@@ -1,4 +1,5 @@
 import { inject } from 'vitest';
+import type { StorageOptions } from '@sextant/storage';
 import { inCI } from './peer.ts';
 import { startPgliteTimescale } from './pglite-timescale.ts';
 import { createServerDatabase } from './server-database.ts';
@@ -11,8 +12,10 @@ export interface TestBackend {
   timescaledb: boolean;
   /** Set when the backend is not available here; `create()` then throws. */
   skip: boolean;
-  /** Pool sizes to pass to `openStorage` (PGlite serves one session). */
-  poolLimits: { maxConnections?: number; maxQueryConnections?: number };
+  /** Pool settings to pass to `openStorage`. PGlite serves one connection at a time, so both pools
+   * keep one connection and give it back as soon as it is idle; and as its connections share one
+   * session whose default search_path is pg_catalog, a reset must restore `public`. */
+  poolLimits: Pick<StorageOptions, 'maxConnections' | 'maxQueryConnections' | 'idleTimeoutMs' | 'sessionReset'>;
   /** A fresh, empty database for one test file. */
   create(): Promise<TestDatabase>;
 }
@@ -51,7 +54,7 @@ export function testBackends(): TestBackend[] {
           name: 'TimescaleDB (PGlite build)',
           timescaledb: true,
           skip: false,
-          poolLimits: { maxConnections: 1, maxQueryConnections: 1 },
+          poolLimits: { maxConnections: 1, maxQueryConnections: 1, idleTimeoutMs: 50, sessionReset: 'DISCARD ALL; SET search_path TO public' },
           create: startPgliteTimescale,
         },
   ];
