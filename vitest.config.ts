@@ -17,6 +17,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     projects: [
       project('@sextant/config', 'packages/config'),
+      project('@sextant/log', 'packages/log'),
       project('@sextant/storage', 'packages/storage', withDatabase),
       project('@sextant/cli', 'cli'),
       project('@sextant/exporter', 'exporter'),
