@@ -1,6 +1,4 @@
-import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Logger } from '@sextant/log';
@@ -8,6 +6,11 @@ import { CONTENT_TYPES, negotiateFormat } from './negotiate-format.ts';
 import type { ExpositionFormat } from './serialize-exposition.ts';
 
 const gzipAsync = promisify(gzip);
+
+// node:http is taken from process.getBuiltinModule, not `import`: an ESM import of a builtin reads
+// every export, and http's lazy WebSocket/CloseEvent/MessageEvent getters then load undici (~14 MiB
+// of RSS). node:https (and with it tls) is loaded only when TLS is configured.
+const http = process.getBuiltinModule('node:http');
 
 const LANDING = `<!doctype html><html><head><title>Sextant exporter</title></head><body><h1>Sextant exporter</h1><p><a href="/metrics">Metrics</a></p></body></html>\n`;
 
@@ -70,6 +73,6 @@ export function createMetricsServer(options: MetricsServerOptions): Server {
     }
   };
   return options.tls === undefined
-    ? createHttpServer(handler)
-    : createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler);
+    ? http.createServer(handler)
+    : process.getBuiltinModule('node:https').createServer({ cert: options.tls.cert, key: options.tls.key }, handler);
 }

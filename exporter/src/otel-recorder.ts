@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import type { ObservableResult } from '@opentelemetry/api';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type * as PrometheusExporterModule from '@opentelemetry/exporter-prometheus';
+import type * as SdkMetricsModule from '@opentelemetry/sdk-metrics';
 import type { DataPoint, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { FamilySet } from './family-set.ts';
 import type { Family, Labels, Sample } from './metric-family.ts';
@@ -16,6 +17,13 @@ export interface OtelRecorder {
   close(): Promise<void>;
 }
 
+// The OpenTelemetry packages are loaded as CommonJS: exporter-prometheus's ESM build does
+// `import { createServer } from "http"`, and an ESM import of node:http evaluates its lazy WebSocket
+// getter, which loads undici (~14 MiB of RSS, measured alone) that an exporter never uses.
+const require = createRequire(import.meta.url);
+const { PrometheusExporter } = require('@opentelemetry/exporter-prometheus') as typeof PrometheusExporterModule;
+const { MeterProvider } = require('@opentelemetry/sdk-metrics') as typeof SdkMetricsModule;
+
 // The SDK keeps every attribute set an observable instrument ever reported (cumulative temporality),
 // so series that vanish (a process exits, a filesystem is unmounted) would live forever. We drop them
 // from each collection and rebuild the provider once that many have piled up, which bounds memory.
@@ -29,7 +37,7 @@ function labelKey(labels: Readonly<Record<string, unknown>>): string {
 }
 
 interface Pipeline {
-  provider: MeterProvider;
+  provider: InstanceType<typeof MeterProvider>;
   reader: MetricReader;
   instruments: Set<string>;
 }

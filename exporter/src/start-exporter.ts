@@ -109,8 +109,8 @@ export async function startExporter({ config, log }: { config: ExporterConfig; l
     inFlight ??= (async () => {
       try {
         const samples = await runner.run();
-        const [families, own] = await Promise.all([recorder.record(samples), self.collect()]);
-        return [...families, ...own];
+        const families = await recorder.record(samples);
+        return [...families, ...self.collect()];
       } finally {
         inFlight = undefined;
       }

@@ -1,3 +1,4 @@
+import { flushCompileCache } from 'node:module';
 import type { Command } from 'commander';
 import { exporterConfigSchema, exporterEnvHelp, startExporter } from '@sextant/exporter';
 import { createLogger } from '@sextant/log';
@@ -17,6 +18,9 @@ export function registerExporter(program: Command): void {
       shutdown.onSignals();
       const exporter = shutdown.add('exporter', await startExporter({ config, log }));
       log.info({ url: `${exporter.url}/metrics` }, 'exporter listening');
+      // With NODE_COMPILE_CACHE set (the systemd unit does), write the cache now, not only at a clean
+      // exit: starts that hit it never load the TypeScript stripper (~17 MiB of RSS).
+      flushCompileCache();
       process.exitCode = (await shutdown.done) ? 0 : 1;
     });
 }
