@@ -48,13 +48,12 @@ export function createOtelRecorder(): OtelRecorder {
   let pipeline = createPipeline();
 
   function createPipeline(): Pipeline {
-    // exporter-prometheus pins its own sdk-metrics copy (3.1.0 beside our 3.1.1): same runtime
-    // contract, separately declared private fields, hence the cast.
-    const reader = new PrometheusExporter({
+    // sdk-metrics is pinned to the version exporter-prometheus pins, so both share one copy.
+    const reader: MetricReader = new PrometheusExporter({
       preventServerStart: true,
       withoutScopeInfo: true,
       withoutTargetInfo: true,
-    }) as unknown as MetricReader;
+    });
     const provider = new MeterProvider({ readers: [reader] });
     return { provider, reader, instruments: new Set() };
   }
