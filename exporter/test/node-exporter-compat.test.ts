@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exporterConfigSchema, startExporter } from '../src/index.ts';
 import type { RunningExporter } from '../src/index.ts';
 import { COMPAT_METRICS } from './compat-metrics.ts';
-import { NODE_EXPORTER, NODE_EXPORTER_UPSTREAM_ARGS, parseText, peerMissing, startNodeExporter, stopChild } from './peers.ts';
+import { NODE_EXPORTER, NODE_EXPORTER_UPSTREAM_ARGS, parseText, startNodeExporter } from './peers.ts';
+import { stopChild } from '@sextant/testkit/process';
 import type { ParsedFamily } from './peers.ts';
 
-const missing = peerMissing(NODE_EXPORTER);
+const missing = NODE_EXPORTER === undefined;
 
 
 function labelNames(f: ParsedFamily): string[] {

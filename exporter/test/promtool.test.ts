@@ -5,13 +5,14 @@ import { createLogger } from '@sextant/log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exporterConfigSchema, startExporter } from '../src/index.ts';
 import type { RunningExporter } from '../src/index.ts';
-import { NODE_EXPORTER, NODE_EXPORTER_UPSTREAM_ARGS, PROMTOOL, peerMissing, startNodeExporter, stopChild } from './peers.ts';
+import { NODE_EXPORTER, NODE_EXPORTER_UPSTREAM_ARGS, PROMTOOL, startNodeExporter } from './peers.ts';
+import { stopChild } from '@sextant/testkit/process';
 
-const missing = peerMissing(NODE_EXPORTER) || peerMissing(PROMTOOL);
+const missing = NODE_EXPORTER === undefined || PROMTOOL === undefined;
 
 /** promtool's lint findings, one per line (it prints them on stderr and exits 3 when there are any). */
 function promtoolProblems(exposition: string): string[] {
-  const r = spawnSync(PROMTOOL, ['check', 'metrics'], { input: exposition, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(PROMTOOL!, ['check', 'metrics'], { input: exposition, encoding: 'utf8', timeout: 30_000 });
   if (r.status !== 0 && r.status !== 3) throw new Error(`promtool failed (${r.status}): ${r.stderr}`);
   return `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => l.trim() !== '');
 }

@@ -1,44 +1,17 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '@sextant/config';
 import { exporterConfigSchema, startExporter } from '@sextant/exporter';
 import type { RunningExporter } from '@sextant/exporter';
 import { createLogger } from '@sextant/log';
+import { findPeer, freePort, stopChild, waitFor } from '@sextant/testkit/process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const PROMETHEUS = '/usr/bin/prometheus';
-const missing = !existsSync(PROMETHEUS);
-if (missing && process.env.CI === 'true') throw new Error(`${PROMETHEUS} is required in CI`);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function poll<T>(what: string, attempts: number, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (let i = 0; i < attempts && Date.now() < deadline; i++) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch {
-      // not ready yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const PROMETHEUS = findPeer('prometheus', ['/usr/bin/prometheus']);
+const missing = PROMETHEUS === undefined;
 
 describe.skipIf(missing)('a real Prometheus scrapes the exporter', () => {
   let dir = '';
@@ -65,7 +38,7 @@ describe.skipIf(missing)('a real Prometheus scrapes the exporter', () => {
     const port = await freePort();
     promUrl = `http://127.0.0.1:${port}`;
     prometheus = spawn(
-      PROMETHEUS,
+      PROMETHEUS!,
       [
         `--config.file=${path.join(dir, 'prometheus.yml')}`,
         `--storage.tsdb.path=${path.join(dir, 'data')}`,
@@ -73,15 +46,11 @@ describe.skipIf(missing)('a real Prometheus scrapes the exporter', () => {
       ],
       { stdio: 'ignore' },
     );
-    await poll('Prometheus ready', 120, 30_000, async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined));
+    await waitFor('Prometheus ready', async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined), { attempts: 120, timeoutMs: 30_000, intervalMs: 250 });
   }, 60_000);
 
   afterAll(async () => {
-    if (prometheus !== undefined && prometheus.exitCode === null) {
-      const exited = new Promise((r) => prometheus!.once('exit', r));
-      prometheus.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-    }
+    await stopChild(prometheus, 10_000);
     await exporter?.close();
     if (dir !== '') await rm(dir, { recursive: true, force: true });
   }, 30_000);
@@ -89,11 +58,11 @@ describe.skipIf(missing)('a real Prometheus scrapes the exporter', () => {
   it.each(['node_cpu_seconds_total', 'node_memory_MemAvailable_bytes', 'node_filesystem_avail_bytes'])(
     '%s queries back',
     async (metric) => {
-      const result = await poll(`${metric} in Prometheus`, 120, 45_000, async () => {
+      const result = await waitFor(`${metric} in Prometheus`, async () => {
         const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(`${metric}{job="node"}`)}`);
         const body = (await res.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
         return body.status === 'success' && body.data.result.length > 0 ? body.data.result : undefined;
-      });
+      }, { attempts: 180, timeoutMs: 45_000, intervalMs: 250 });
       expect(result[0]!.metric.instance).toBe(new URL(exporter!.url).host);
       expect(Number(result[0]!.value[1])).toBeGreaterThanOrEqual(0);
     },
@@ -101,18 +70,18 @@ describe.skipIf(missing)('a real Prometheus scrapes the exporter', () => {
   );
 
   it('sees the target up, scraped with its bearer token', async () => {
-    const targets = await poll('target health', 60, 20_000, async () => {
+    const targets = await waitFor('target health', async () => {
       const res = await fetch(`${promUrl}/api/v1/targets`);
       const body = (await res.json()) as { data: { activeTargets: { health: string; lastError: string }[] } };
       const t = body.data.activeTargets[0];
       return t?.health === 'up' ? t : undefined;
-    });
+    }, { attempts: 80, timeoutMs: 20_000, intervalMs: 250 });
     expect(targets.lastError).toBe('');
   }, 30_000);
 });
 
 if (missing) {
   describe('a real Prometheus scrapes the exporter', () => {
-    it.skip(`skipped: ${PROMETHEUS} is not installed`, () => undefined);
+    it.skip('skipped: prometheus is not installed', () => undefined);
   });
 }

@@ -1,4 +1,5 @@
-export { findPeer, inCI } from './peer.ts';
+export { findPeer, freePort, inCI, stopChild, waitFor, waitForHttp } from './process.ts';
+export type { WaitOptions } from './process.ts';
 export { startPgliteTimescale } from './pglite-timescale.ts';
 export { createServerDatabase } from './server-database.ts';
 export type { TestDatabase } from './server-database.ts';
