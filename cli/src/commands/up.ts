@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { exporterConfigSchema, exporterEnvHelp, startExporter } from '@sextant/exporter';
 import { createLogger } from '@sextant/log';
-import { startMaintenance, storageConfigSchema, storageEnvHelp } from '@sextant/storage';
+import { retentionOf, startMaintenance, storageConfigSchema, storageEnvHelp } from '@sextant/storage';
 import { baseConfigSchema } from '../base-config.ts';
 import { formatEnvHelp } from '../env-help.ts';
 import { loadConfig } from '../load-config.ts';
@@ -39,11 +39,7 @@ export function registerUp(program: Command): void {
       try {
         const { storage, caps, where } = await startStorage(config, log, shutdown, 'sextant');
         lines.push(`  database  ${where}`);
-        shutdown.add('maintenance', await startMaintenance({ pool: storage.pool, caps, retention: {
-          samplesMs: config.RETENTION_SAMPLES,
-          snapshotsMs: config.RETENTION_SNAPSHOTS,
-          rollupsMs: config.RETENTION_ROLLUPS,
-        }, log }));
+        shutdown.add('maintenance', await startMaintenance({ pool: storage.pool, caps, retention: retentionOf(config), log }));
         if (!(await hasUsers(storage.pool))) {
           const password = config.SEXTANT_ADMIN_PASSWORD ?? generatePassword();
           await createUser(storage.pool, { username: config.SEXTANT_ADMIN_USER, password, role: 'admin' });
