@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '@sextant/log';
+import { freePort } from './free-port.ts';
+import { openStorage } from './open-storage.ts';
+import { isRetryable, StorageError } from './storage-error.ts';
+
+describe('isRetryable', () => {
+  it('retries connection trouble, overload and serialization failures', () => {
+    for (const code of ['ECONNREFUSED', 'ECONNRESET', '08006', '53300', '57P01', '40001', '40P01']) {
+      expect(isRetryable(Object.assign(new Error(code), { code })), code).toBe(true);
+    }
+  });
+
+  it('does not retry bad data or bad SQL', () => {
+    for (const code of ['23505', '22P02', '42P01', '42601']) {
+      expect(isRetryable(Object.assign(new Error(code), { code })), code).toBe(false);
+    }
+    expect(isRetryable(new Error('no code'))).toBe(false);
+    expect(isRetryable(null)).toBe(false);
+  });
+
+  it('follows the flag of a StorageError', () => {
+    expect(isRetryable(new StorageError('STORAGE_UNAVAILABLE', 'down', { retryable: true }))).toBe(true);
+    expect(isRetryable(new StorageError('STORAGE_MIGRATION_FAILED', 'bad'))).toBe(false);
+  });
+});
+
+describe('openStorage', () => {
+  it('fails with a retryable STORAGE_UNAVAILABLE when nothing listens', async () => {
+    const port = await freePort();
+    const error = await openStorage({ url: `postgres://x@127.0.0.1:${port}/x`, log: createLogger({ level: 'silent' }) }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(StorageError);
+    expect(error).toMatchObject({ code: 'STORAGE_UNAVAILABLE', retryable: true });
+    expect(isRetryable((error as StorageError).cause)).toBe(true);
+  });
+});
