@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServerDatabase } from '@sextant/testkit';
+import { createServerDatabase, freePort } from '@sextant/testkit';
 import { runCli, startUp } from './run-cli.ts';
 
 describe('sextant --help', () => {
@@ -39,6 +39,15 @@ describe('bad configuration', () => {
     for (const variable of ['EXPORTER_PORT', 'RETENTION_SAMPLES', 'DATABASE_URL', 'LOG_LEVEL']) {
       expect(stderr).toMatch(new RegExp(`^\\s+- ${variable}: `, 'm'));
     }
+  });
+});
+
+describe('an unreachable database', () => {
+  it.each([['up'], ['migrate']])('stops %s with one clear line and a non-zero status', async (command) => {
+    const port = await freePort();
+    const { code, stderr } = await runCli([command], { DATABASE_URL: `postgres://x@127.0.0.1:${port}/x`, EXPORTER_PORT: '0', LOG_LEVEL: 'silent' });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^sextant: (start-up|migration) failed: cannot reach PostgreSQL: .*ECONNREFUSED.* \[STORAGE_UNAVAILABLE\]$/m);
   });
 });
 

@@ -4,6 +4,7 @@ import { storageConfigSchema, storageEnvHelp } from '@sextant/storage';
 import { baseConfigSchema, baseEnvHelp } from '../base-config.ts';
 import { formatEnvHelp } from '../env-help.ts';
 import { loadConfig } from '../load-config.ts';
+import { reportFailure } from '../report-failure.ts';
 import { Shutdown } from '../shutdown.ts';
 import { startStorage } from '../start-storage.ts';
 
@@ -19,6 +20,8 @@ export function registerMigrate(program: Command): void {
       try {
         const { applied, where } = await startStorage(config, log, shutdown, 'sextant-migrate');
         process.stdout.write(applied.length > 0 ? `applied ${applied.join(', ')} on ${where}\n` : `schema is current on ${where}\n`);
+      } catch (err) {
+        reportFailure(log, 'migration', err);
       } finally {
         await shutdown.stop();
       }

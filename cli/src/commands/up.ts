@@ -6,6 +6,7 @@ import { retentionOf, startMaintenance, storageConfigSchema, storageEnvHelp } fr
 import { baseConfigSchema } from '../base-config.ts';
 import { formatEnvHelp } from '../env-help.ts';
 import { loadConfig } from '../load-config.ts';
+import { reportFailure } from '../report-failure.ts';
 import { Shutdown } from '../shutdown.ts';
 import { startStorage } from '../start-storage.ts';
 import { createUser, generatePassword, hasUsers } from '../users.ts';
@@ -49,9 +50,8 @@ export function registerUp(program: Command): void {
         const exporter = shutdown.add('exporter', await startExporter({ config, log }));
         lines.push(`  exporter  ${exporter.url}/metrics`);
       } catch (err) {
-        log.fatal({ err }, 'start-up failed');
+        reportFailure(log, 'start-up', err);
         await shutdown.stop();
-        process.exitCode = 1;
         return;
       }
       process.stdout.write(`\nSextant is up.\n${lines.join('\n')}\nPress Ctrl-C to stop.\n\n`);

@@ -6,6 +6,7 @@ import { storageConfigSchema, storageEnvHelp } from '@sextant/storage';
 import { baseConfigSchema, baseEnvHelp } from '../base-config.ts';
 import { formatEnvHelp } from '../env-help.ts';
 import { loadConfig } from '../load-config.ts';
+import { reportFailure } from '../report-failure.ts';
 import { Shutdown } from '../shutdown.ts';
 import { startStorage } from '../start-storage.ts';
 import { createUser, generatePassword } from '../users.ts';
@@ -35,9 +36,12 @@ export function registerUser(program: Command): void {
         await createUser(storage.pool, { username, password, role: options.role });
         process.stdout.write(`created ${options.role} "${username}"${options.passwordStdin === true ? '' : ` with password ${password}`}\n`);
       } catch (err) {
-        if ((err as { code?: string }).code !== '23505') throw err;
-        process.stderr.write(`sextant: a user named "${username}" already exists\n`);
-        process.exitCode = 1;
+        if ((err as { code?: string }).code === '23505') {
+          process.stderr.write(`sextant: a user named "${username}" already exists\n`);
+          process.exitCode = 1;
+        } else {
+          reportFailure(log, 'user add', err);
+        }
       } finally {
         await shutdown.stop();
       }
