@@ -2,6 +2,7 @@ import { duration, flag, logLevel, port } from '@sextant/config';
 import { z } from 'zod';
 import { DEFAULT_DISK_DEVICE_EXCLUDE } from './collectors/diskstats-collector.ts';
 import { DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE } from './collectors/filesystem-collector.ts';
+import { DEFAULT_NETSTAT_FIELDS } from './collectors/netstat-collector.ts';
 
 const regex = z.string().transform((text, ctx) => {
   try {
@@ -32,6 +33,8 @@ export const exporterEnvHelp: readonly { name: string; default: string; descript
   { name: 'EXPORTER_FILESYSTEM_FS_TYPES_EXCLUDE', default: DEFAULT_FS_TYPES_EXCLUDE, description: "Regex of filesystem types to ignore (node_exporter's default)." },
   { name: 'EXPORTER_DISKSTATS_DEVICE_EXCLUDE', default: DEFAULT_DISK_DEVICE_EXCLUDE, description: "Regex of block devices to ignore (node_exporter's default)." },
   { name: 'EXPORTER_NETDEV_DEVICE_EXCLUDE', default: '(unset)', description: 'Regex of network devices to leave out of node_network_*_total.' },
+  { name: 'EXPORTER_NETSTAT_FIELDS', default: DEFAULT_NETSTAT_FIELDS, description: "Regex of <Proto>_<Field> keys of /proc/net/{netstat,snmp,snmp6} exposed as node_netstat_* (node_exporter 1.5's default)." },
+  { name: 'EXPORTER_TEXTFILE_DIRECTORY', default: '(unset)', description: 'Directory of *.prom files to expose (textfile collector, with node_textfile_mtime_seconds and node_textfile_scrape_error); unset = off.' },
   { name: 'EXPORTER_PATH_PROCFS', default: '/proc', description: 'procfs mount point (for running in a container).' },
   { name: 'EXPORTER_PATH_SYSFS', default: '/sys', description: 'sysfs mount point.' },
   { name: 'EXPORTER_PATH_ROOTFS', default: '/', description: 'Host root filesystem (os-release, statfs of mount points).' },
@@ -62,6 +65,8 @@ export const exporterConfigSchema = z
     EXPORTER_FILESYSTEM_FS_TYPES_EXCLUDE: regex.default(new RegExp(DEFAULT_FS_TYPES_EXCLUDE)),
     EXPORTER_DISKSTATS_DEVICE_EXCLUDE: regex.default(new RegExp(DEFAULT_DISK_DEVICE_EXCLUDE)),
     EXPORTER_NETDEV_DEVICE_EXCLUDE: regex.optional(),
+    EXPORTER_NETSTAT_FIELDS: regex.default(new RegExp(DEFAULT_NETSTAT_FIELDS)),
+    EXPORTER_TEXTFILE_DIRECTORY: z.string().min(1).optional(),
     EXPORTER_PATH_PROCFS: z.string().default('/proc'),
     EXPORTER_PATH_SYSFS: z.string().default('/sys'),
     EXPORTER_PATH_ROOTFS: z.string().default('/'),

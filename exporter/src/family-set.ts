@@ -9,7 +9,7 @@ const NO_LABELS: Labels = Object.freeze({});
 export class FamilySet {
   readonly families = new Map<string, Family>();
 
-  add(spec: FamilySpec, value: number, labels: Labels = NO_LABELS): void {
+  add(spec: FamilySpec, value: number, labels: Labels = NO_LABELS, suffix?: string): void {
     let fam = this.families.get(spec.name);
     if (fam === undefined) {
       fam = { name: spec.name, help: spec.help, type: spec.type, samples: [] };
@@ -17,13 +17,18 @@ export class FamilySet {
     } else if (fam.type !== spec.type) {
       throw new TypeError(`family ${spec.name} declared as ${fam.type} and ${spec.type}`);
     }
-    fam.samples.push({ labels, value });
+    fam.samples.push(suffix === undefined ? { labels, value } : { labels, value, suffix });
   }
 
-  /** Copies every family of `other` into this set (used to merge per-collector sets). */
+  /**
+   * Copies every family of `other` into this set (used to merge per-collector sets). A family whose
+   * type clashes with one already here (a textfile redefining a collector's name) is left out.
+   */
   merge(other: FamilySet): void {
     for (const fam of other.families.values()) {
-      for (const s of fam.samples) this.add(fam, s.value, s.labels);
+      const existing = this.families.get(fam.name);
+      if (existing !== undefined && existing.type !== fam.type) continue;
+      for (const s of fam.samples) this.add(fam, s.value, s.labels, s.suffix);
     }
   }
 }

@@ -1,5 +1,8 @@
-/** Prometheus types Sextant exposes; `untyped` exists because node_exporter uses it (node_vmstat_*). */
-export type MetricType = 'counter' | 'gauge' | 'untyped';
+/**
+ * Prometheus types Sextant exposes; `untyped` exists because node_exporter uses it (node_vmstat_*).
+ * `histogram` and `summary` come only from textfile `.prom` files, already aggregated.
+ */
+export type MetricType = 'counter' | 'gauge' | 'untyped' | 'histogram' | 'summary';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -13,6 +16,8 @@ export interface FamilySpec {
 export interface Sample {
   readonly labels: Labels;
   readonly value: number;
+  /** Appended to the family name for this line: `_bucket`, `_sum`, `_count` of a histogram or summary. */
+  readonly suffix?: string;
 }
 
 /** A family with the samples of one scrape, ready to serialize. */

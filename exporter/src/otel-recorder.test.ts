@@ -33,4 +33,19 @@ describe('createOtelRecorder', () => {
       await recorder.close();
     }
   });
+
+  it('passes textfile histograms through unchanged, suffixes and all', async () => {
+    const recorder = createOtelRecorder();
+    try {
+      const set = new FamilySet();
+      const hist = family('backup_duration_seconds', 'histogram', 'h');
+      set.add(hist, 1, { le: '+Inf' }, '_bucket');
+      set.add(hist, 2.5, {}, '_sum');
+      set.add(hist, 1, {}, '_count');
+      const [fam] = await recorder.record(set);
+      expect(fam!.samples.map((s) => s.suffix)).toEqual(['_bucket', '_sum', '_count']);
+    } finally {
+      await recorder.close();
+    }
+  });
 });

@@ -76,10 +76,15 @@ export function createOtelRecorder(): OtelRecorder {
   return {
     async record(samples) {
       current = samples.families;
-      for (const fam of current.values()) ensureInstrument(pipeline, fam);
+      const out: Family[] = [];
+      for (const fam of current.values()) {
+        // OTel observable instruments cannot carry pre-aggregated buckets or quantiles (textfile
+        // histograms and summaries), so those families go to the serializer as read.
+        if (fam.type === 'histogram' || fam.type === 'summary') out.push(fam);
+        else ensureInstrument(pipeline, fam);
+      }
       const { resourceMetrics, errors } = await pipeline.reader.collect();
       if (errors.length > 0) throw new AggregateError(errors, 'OpenTelemetry collection failed');
-      const out: Family[] = [];
       let stale = 0;
       for (const scope of resourceMetrics.scopeMetrics) {
         for (const metric of scope.metrics) {

@@ -35,7 +35,13 @@ function formatLabels(labels: Labels): string {
 }
 
 function omType(fam: Family): string {
-  const map: Record<MetricType, string> = { counter: 'counter', gauge: 'gauge', untyped: 'unknown' };
+  const map: Record<MetricType, string> = {
+    counter: 'counter',
+    gauge: 'gauge',
+    untyped: 'unknown',
+    histogram: 'histogram',
+    summary: 'summary',
+  };
   // An OpenMetrics counter's samples must end in `_total`; anything else is exposed as unknown.
   if (fam.type === 'counter' && !fam.name.endsWith('_total')) return 'unknown';
   return map[fam.type];
@@ -61,7 +67,9 @@ export function serializeExposition(families: Iterable<Family>, format: Expositi
       parts.push(`# HELP ${fam.name} ${fam.help.replace(HELP_ESCAPE_TEXT, escapeChar)}\n`);
       parts.push(`# TYPE ${fam.name} ${fam.type}\n`);
     }
-    for (const s of fam.samples) parts.push(`${fam.name}${formatLabels(s.labels)} ${formatValue(s.value)}\n`);
+    for (const s of fam.samples) {
+      parts.push(`${fam.name}${s.suffix ?? ''}${formatLabels(s.labels)} ${formatValue(s.value)}\n`);
+    }
   }
   if (om) parts.push('# EOF\n');
   return parts.join('');

@@ -20,11 +20,16 @@ import { createLoadavgCollector } from './collectors/loadavg-collector.ts';
 import { createMeminfoCollector } from './collectors/meminfo-collector.ts';
 import { createNetclassCollector } from './collectors/netclass-collector.ts';
 import { createNetdevCollector } from './collectors/netdev-collector.ts';
+import { createNetstatCollector } from './collectors/netstat-collector.ts';
 import { createOsCollector } from './collectors/os-collector.ts';
 import { createPressureCollector } from './collectors/pressure-collector.ts';
+import { createSockstatCollector, readPageSize } from './collectors/sockstat-collector.ts';
+import { createSoftnetCollector } from './collectors/softnet-collector.ts';
 import { createStatCollector } from './collectors/stat-collector.ts';
+import { createTextfileCollector } from './collectors/textfile-collector.ts';
 import { createTimeCollector } from './collectors/time-collector.ts';
 import { createTopProcessesCollector } from './collectors/top-processes-collector.ts';
+import { createUdpQueuesCollector } from './collectors/udp-queues-collector.ts';
 import { createUnameCollector } from './collectors/uname-collector.ts';
 import type { ExporterConfig } from './config.ts';
 import { createMetricsServer } from './create-metrics-server.ts';
@@ -68,13 +73,20 @@ export function createCollectors(config: ExporterConfig, log: Logger): Collector
     createMeminfoCollector(paths),
     createNetclassCollector(paths),
     createNetdevCollector({ paths, deviceExclude: config.EXPORTER_NETDEV_DEVICE_EXCLUDE }),
+    createNetstatCollector({ paths, fields: config.EXPORTER_NETSTAT_FIELDS }),
     createOsCollector(paths),
     createPressureCollector(paths),
+    createSockstatCollector({ paths, pageSize: readPageSize(paths.procfs) }),
+    createSoftnetCollector(paths),
     createStatCollector(paths),
     createTimeCollector(paths),
+    createUdpQueuesCollector(paths),
     createUnameCollector(paths),
     createVmstatCollector(paths),
   ];
+  if (config.EXPORTER_TEXTFILE_DIRECTORY !== undefined) {
+    all.push(createTextfileCollector({ directory: config.EXPORTER_TEXTFILE_DIRECTORY }));
+  }
   if (config.EXPORTER_TOP_PROCESSES > 0) {
     all.push(
       createTopProcessesCollector({

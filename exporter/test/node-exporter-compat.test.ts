@@ -1,4 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { parseConfig } from '@sextant/config';
 import { createLogger } from '@sextant/log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,10 +9,17 @@ import { exporterConfigSchema, startExporter } from '../src/index.ts';
 import type { RunningExporter } from '../src/index.ts';
 import { COMPAT_METRICS } from './compat-metrics.ts';
 import { NODE_EXPORTER, NODE_EXPORTER_UPSTREAM_ARGS, parseText, startNodeExporter } from './peers.ts';
-import { stopChild } from '@sextant/testkit/process';
+import { inCI, stopChild } from '@sextant/testkit/process';
+import { allowedMissing, DASHBOARD_PATH, dashboardNodeNames } from './dashboard-names.ts';
 import type { ParsedFamily } from './peers.ts';
 
 const missing = NODE_EXPORTER === undefined;
+const dashboardNames = dashboardNodeNames();
+if (dashboardNames === undefined) {
+  const message = `dashboard coverage: ${DASHBOARD_PATH} not found`;
+  if (inCI) throw new Error(`${message}; CI must provide the shared test data`);
+  process.stderr.write(`SKIP: ${message}\n`);
+}
 
 
 function labelNames(f: ParsedFamily): string[] {
@@ -25,10 +35,20 @@ describe.skipIf(missing)('node_exporter compatibility (same host, same moment)',
   let sextant: RunningExporter | undefined;
   let ours = new Map<string, ParsedFamily>();
   let theirs = new Map<string, ParsedFamily>();
+  let textfileDir = '';
 
   beforeAll(async () => {
-    peer = await startNodeExporter(NODE_EXPORTER_UPSTREAM_ARGS);
-    const config = parseConfig(exporterConfigSchema, { EXPORTER_PORT: '0', LOG_LEVEL: 'silent' });
+    // Both read one textfile directory holding a good and a bad file.
+    textfileDir = await mkdtemp(path.join(os.tmpdir(), 'sextant-compat-textfile-'));
+    for (const name of ['good.prom', 'bad.prom']) {
+      await cp(path.join(import.meta.dirname, '../testdata/textfile', name), path.join(textfileDir, name));
+    }
+    peer = await startNodeExporter([...NODE_EXPORTER_UPSTREAM_ARGS, `--collector.textfile.directory=${textfileDir}`]);
+    const config = parseConfig(exporterConfigSchema, {
+      EXPORTER_PORT: '0',
+      LOG_LEVEL: 'silent',
+      EXPORTER_TEXTFILE_DIRECTORY: textfileDir,
+    });
     sextant = await startExporter({ config, log: createLogger({ level: 'silent' }) });
     const [a, b] = await Promise.all([
       fetch(`${sextant.url}/metrics`).then((r) => r.text()),
@@ -41,6 +61,7 @@ describe.skipIf(missing)('node_exporter compatibility (same host, same moment)',
   afterAll(async () => {
     await sextant?.close();
     await stopChild(peer?.child);
+    if (textfileDir !== '') await rm(textfileDir, { recursive: true, force: true });
   });
 
   it.each(COMPAT_METRICS)('%s: same type and label names', (name) => {
@@ -63,6 +84,37 @@ describe.skipIf(missing)('node_exporter compatibility (same host, same moment)',
     same('node_disk_read_bytes_total', ['device']);
     same('node_network_receive_bytes_total', ['device']);
     same('node_network_up', ['device']);
+    same('node_softnet_processed_total', ['cpu']);
+    same('node_udp_queues', ['ip', 'queue']);
+    same('node_textfile_mtime_seconds', ['file']);
+    // Whole families: every netstat field and sockstat state node_exporter finds, and no others.
+    const names = (m: Map<string, ParsedFamily>, prefix: string): string[] => [...m.keys()].filter((n) => n.startsWith(prefix)).sort();
+    expect(names(ours, 'node_netstat_')).toEqual(names(theirs, 'node_netstat_'));
+    expect(names(ours, 'node_sockstat_')).toEqual(names(theirs, 'node_sockstat_'));
+    expect(names(ours, 'node_softnet_')).toEqual(names(theirs, 'node_softnet_'));
+  });
+
+  it('exposes the textfile families exactly as node_exporter does, skipping the bad file', () => {
+    const textfileNames = ['apt_upgrades_pending', 'node_reboot_required', 'node_textfile_mtime_seconds'];
+    for (const suffix of ['_bucket', '_sum', '_count']) textfileNames.push(`backup_duration_seconds${suffix}`);
+    expect(ours.get('backup_duration_seconds')?.type).toBe('histogram');
+    expect(theirs.get('backup_duration_seconds')?.type).toBe('histogram');
+    for (const name of textfileNames) {
+      expect(theirs.get(name)?.series.length ?? 0, name).toBeGreaterThan(0);
+      const sorted = (m: Map<string, ParsedFamily>): ParsedFamily | undefined => {
+        const f = m.get(name);
+        return f && { type: f.type, series: [...f.series].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))) };
+      };
+      expect(sorted(ours), name).toEqual(sorted(theirs));
+    }
+    expect(ours.get('node_textfile_scrape_error')!.series[0]!.value).toBe(1);
+    expect(theirs.get('node_textfile_scrape_error')!.series[0]!.value).toBe(1);
+    expect(ours.has('broken')).toBe(false);
+  });
+
+  it.skipIf(dashboardNames === undefined)('exposes every Node Exporter Full name node_exporter has here, but the allow-list', () => {
+    const lacking = [...dashboardNames!].filter((n) => theirs.has(n) && !ours.has(n) && !allowedMissing(n)).sort();
+    expect(lacking).toEqual([]);
   });
 
   it('agrees on values within tolerances', () => {
@@ -100,6 +152,11 @@ describe.skipIf(missing)('node_exporter compatibility (same host, same moment)',
     close('node_load1', 0, 0.5);
     close('node_time_seconds', 0, 5);
     close('node_filefd_maximum', 0, 0);
+    close('node_netstat_Ip_Forwarding', 0, 0);
+    close('node_netstat_Tcp_ActiveOpens', 0, 200);
+    close('node_sockstat_TCP_inuse', 0, 20);
+    close('node_sockstat_sockets_used', 0, 40);
+    close('node_softnet_processed_total', 0.02, 5000, { cpu: '0' });
     const uname = (m: Map<string, ParsedFamily>): Record<string, string> => m.get('node_uname_info')!.series[0]!.labels;
     expect(uname(ours)).toEqual(uname(theirs));
     const os = (m: Map<string, ParsedFamily>): Record<string, string> => m.get('node_os_info')!.series[0]!.labels;

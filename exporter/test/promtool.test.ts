@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { parseConfig } from '@sextant/config';
 import { createLogger } from '@sextant/log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,10 +23,13 @@ describe.skipIf(missing)('promtool check metrics', () => {
   let sextant: RunningExporter | undefined;
 
   beforeAll(async () => {
-    peer = await startNodeExporter(NODE_EXPORTER_UPSTREAM_ARGS);
+    // Both read the textfile fixtures (a good file with a histogram, and a bad file).
+    const textfileDir = path.join(import.meta.dirname, '../testdata/textfile');
+    peer = await startNodeExporter([...NODE_EXPORTER_UPSTREAM_ARGS, `--collector.textfile.directory=${textfileDir}`]);
     // Everything on, including the opt-in families, so their names are linted too.
     const config = parseConfig(exporterConfigSchema, {
       EXPORTER_PORT: '0',
+      EXPORTER_TEXTFILE_DIRECTORY: textfileDir,
       EXPORTER_TOP_PROCESSES: '5',
       EXPORTER_LISTENERS: 'true',
     });
