@@ -1,8 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-
-/** Node Exporter Full (grafana.com 1860) as kept in the shared test data beside the repository. */
-export const DASHBOARD_PATH = path.resolve(import.meta.dirname, '../../../shared/testdata/grafana/node-exporter-full.json');
+import { readFileSync } from 'node:fs';
+import { sharedTestdata } from '@sextant/testkit/process';
 
 // Dashboard names Sextant does not expose even where node_exporter does, each with its reason.
 export const DASHBOARD_ALLOWED_MISSING: readonly { prefix: string; why: string }[] = [
@@ -14,10 +11,14 @@ export const DASHBOARD_ALLOWED_MISSING: readonly { prefix: string; why: string }
   { prefix: 'node_bonding_', why: 'bonding collector not implemented' },
 ];
 
-/** Every `node_*` name the dashboard's JSON mentions (queries, legends, variables), or undefined when the file is absent. */
+/**
+ * Every `node_*` name that Node Exporter Full (grafana.com 1860, in the shared test data) mentions in
+ * queries, legends and variables; undefined, with a visible notice, when the file is absent.
+ */
 export function dashboardNodeNames(): Set<string> | undefined {
-  if (!existsSync(DASHBOARD_PATH)) return undefined;
-  return new Set(readFileSync(DASHBOARD_PATH, 'utf8').match(/\bnode_[a-zA-Z0-9_]+/g) ?? []);
+  const file = sharedTestdata('grafana/node-exporter-full.json');
+  if (file === undefined) return undefined;
+  return new Set(readFileSync(file, 'utf8').match(/\bnode_[a-zA-Z0-9_]+/g) ?? []);
 }
 
 /** True when a name is on the allow-list above. */

@@ -1,4 +1,4 @@
-export { findPeer, freePort, inCI, stopChild, waitFor, waitForHttp } from './process.ts';
+export { findPeer, freePort, inCI, sharedTestdata, stopChild, waitFor, waitForHttp } from './process.ts';
 export type { WaitOptions } from './process.ts';
 export { startPgliteTimescale } from './pglite-timescale.ts';
 export { createServerDatabase } from './server-database.ts';
