@@ -5,19 +5,32 @@ export interface Closable {
   close(): Promise<void>;
 }
 
+/** Thrown by `Shutdown.add` when a stop was requested while the process was still starting. */
+export class StopRequested extends Error {
+  readonly code = 'STOP_REQUESTED';
+
+  constructor() {
+    super('stop requested during start-up');
+    this.name = 'StopRequested';
+  }
+}
+
 // A terminal's Ctrl-C reaches every process of the group, and `npm start` forwards it once more:
 // signals this close together are one request to stop.
 const SAME_SIGNAL_MS = 1_000;
 
 /**
  * Collects what a process started and stops it in reverse order on SIGINT/SIGTERM (or `stop()`),
- * within `timeoutMs`; another signal more than a second later exits at once.
+ * within `timeoutMs`; another signal more than a second later exits at once. A stop requested
+ * during start-up makes the next `add` close what it was given and throw `StopRequested`, so the
+ * starting code unwinds and calls `stop()` again for the rest.
  */
 export class Shutdown {
   readonly #stack: { name: string; item: Closable }[] = [];
   readonly #log: Logger;
   readonly #timeoutMs: number;
-  #stopping: Promise<boolean> | undefined;
+  #requested = false;
+  #rounds: Promise<boolean> = Promise.resolve(true);
   readonly done: Promise<boolean>;
   #resolveDone!: (clean: boolean) => void;
 
@@ -30,15 +43,16 @@ export class Shutdown {
   /** Registers `item` to be closed before everything registered earlier. */
   add<T extends Closable>(name: string, item: T): T {
     this.#stack.push({ name, item });
+    if (this.#requested) throw new StopRequested();
     return item;
   }
 
-  /** Stops on SIGINT/SIGTERM; resolves `done` with whether every close succeeded in time. */
+  /** Stops on SIGINT/SIGTERM; `done` resolves with whether every close succeeded in time. */
   onSignals(): void {
     let first = 0;
     const handler = (signal: NodeJS.Signals) => {
-      if (this.#stopping !== undefined && Date.now() - first < SAME_SIGNAL_MS) return;
-      if (this.#stopping !== undefined) {
+      if (this.#requested && Date.now() - first < SAME_SIGNAL_MS) return;
+      if (this.#requested) {
         this.#log.warn({ signal }, 'second signal, exiting now');
         process.exit(1);
       }
@@ -50,19 +64,23 @@ export class Shutdown {
     process.on('SIGTERM', handler);
   }
 
-  /** Closes everything in reverse order; true when all closed cleanly within the timeout. */
+  /**
+   * Closes everything registered so far, newest first; true when all of it (and every earlier
+   * round) closed cleanly within the timeout. Safe to call again: a later call closes what was
+   * added since.
+   */
   stop(): Promise<boolean> {
-    this.#stopping ??= this.#closeAll().then((clean) => {
-      this.#resolveDone(clean);
-      return clean;
-    });
-    return this.#stopping;
+    this.#requested = true;
+    this.#rounds = this.#rounds.then(async (cleanSoFar) => (await this.#closeAll()) && cleanSoFar);
+    void this.#rounds.then((clean) => this.#resolveDone(clean));
+    return this.#rounds;
   }
 
   async #closeAll(): Promise<boolean> {
     let clean = true;
     const deadline = Date.now() + this.#timeoutMs;
-    for (const { name, item } of this.#stack.toReversed()) {
+    for (let entry = this.#stack.pop(); entry !== undefined; entry = this.#stack.pop()) {
+      const { name, item } = entry;
       const left = Math.max(deadline - Date.now(), 100);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), left)));

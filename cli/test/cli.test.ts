@@ -1,3 +1,4 @@
+import { readdirSync, realpathSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,12 +43,40 @@ describe('bad configuration', () => {
   });
 });
 
+// PIDs of PostgreSQL servers whose working directory is `dir` (a server runs in its data directory).
+function serversOn(dir: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (realpathSync(`/proc/${entry}/cwd`) === realpathSync(dir)) found.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
 describe('an unreachable database', () => {
   it.each([['up'], ['migrate']])('stops %s with one clear line and a non-zero status', async (command) => {
     const port = await freePort();
     const { code, stderr } = await runCli([command], { DATABASE_URL: `postgres://x@127.0.0.1:${port}/x`, EXPORTER_PORT: '0', LOG_LEVEL: 'silent' });
     expect(code).toBe(1);
     expect(stderr).toMatch(/^sextant: (start-up|migration) failed: cannot reach PostgreSQL: .*ECONNREFUSED.* \[STORAGE_UNAVAILABLE\]$/m);
+  });
+});
+
+describe('sextant exporter that cannot start', () => {
+  it('says why in one line and exits 1', async () => {
+    const { code, stderr } = await runCli(['exporter'], {
+      EXPORTER_PORT: '0',
+      EXPORTER_TLS_CERT_FILE: '/nonexistent/cert.pem',
+      EXPORTER_TLS_KEY_FILE: '/nonexistent/key.pem',
+      LOG_LEVEL: 'silent',
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^sextant: start-up failed: ENOENT.*\/nonexistent\/cert\.pem.* \[ENOENT\]$/m);
+    expect(stderr).not.toContain('    at ');
   });
 });
 
@@ -86,6 +115,20 @@ describe('sextant up on a fresh data directory', () => {
     const again = await runCli(['user', 'add', 'bob', '--password-stdin'], env(), 'correct-horse\n');
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('a user named "bob" already exists');
+  });
+
+  it('stops cleanly on a Ctrl-C that comes while it is still starting', async () => {
+    const fresh = await mkdtemp(path.join(os.tmpdir(), 'sextant-up-early-'));
+    try {
+      const starting = await startUp({ SEXTANT_DATA_DIR: fresh, EXPORTER_PORT: '0', LOG_LEVEL: 'info' }, 90_000, 'initialising embedded PostgreSQL');
+      const stop = await starting.interrupt();
+      expect(stop.code).toBe(0);
+      expect(stop.ms).toBeLessThan(10_000);
+      expect(starting.stdout()).not.toContain('Sextant is up.');
+      expect(serversOn(path.join(fresh, 'pg'))).toEqual([]);
+    } finally {
+      await rm(fresh, { recursive: true, force: true });
+    }
   });
 
   it('comes back after being killed, with its data', async () => {

@@ -31,9 +31,10 @@ const ROOT = path.join(import.meta.dirname, '..', '..');
 
 /**
  * Starts `npm start` (that is, `sextant up`) from the repository root, as a newcomer would, and
- * resolves once it prints that it is up (or rejects with its output).
+ * resolves once its output contains `readyText` (by default the line saying it is up), or rejects
+ * with its output.
  */
-export async function startUp(env: Record<string, string>, timeoutMs = 90_000): Promise<RunningUp> {
+export async function startUp(env: Record<string, string>, timeoutMs = 90_000, readyText = 'Press Ctrl-C to stop.'): Promise<RunningUp> {
   const child = spawn('npm', ['start'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
@@ -48,7 +49,7 @@ export async function startUp(env: Record<string, string>, timeoutMs = 90_000): 
     const timer = setTimeout(() => reject(new Error(`sextant up did not come up in ${timeoutMs} ms:\n${stdout}\n${stderr}`)), timeoutMs);
     child.stdout.on('data', (c: Buffer) => {
       stdout += c.toString();
-      if (stdout.includes('Press Ctrl-C to stop.')) {
+      if (stdout.includes(readyText)) {
         clearTimeout(timer);
         resolve();
       }

@@ -4,7 +4,8 @@ import { exporterConfigSchema, exporterEnvHelp, startExporter } from '@sextant/e
 import { createLogger } from '@sextant/log';
 import { formatEnvHelp } from '../env-help.ts';
 import { loadConfig } from '../load-config.ts';
-import { Shutdown } from '../shutdown.ts';
+import { reportFailure } from '../report-failure.ts';
+import { Shutdown, StopRequested } from '../shutdown.ts';
 
 export function registerExporter(program: Command): void {
   program
@@ -16,8 +17,14 @@ export function registerExporter(program: Command): void {
       const log = createLogger({ level: config.LOG_LEVEL, name: 'sextant-exporter' });
       const shutdown = new Shutdown(log);
       shutdown.onSignals();
-      const exporter = shutdown.add('exporter', await startExporter({ config, log }));
-      log.info({ url: `${exporter.url}/metrics` }, 'exporter listening');
+      try {
+        shutdown.add('exporter', await startExporter({ config, log }));
+      } catch (err) {
+        if (!(err instanceof StopRequested)) reportFailure(log, 'start-up', err);
+        const clean = await shutdown.stop();
+        if (err instanceof StopRequested) process.exitCode = clean ? 0 : 1;
+        return;
+      }
       // With NODE_COMPILE_CACHE set (the systemd unit does), write the cache now, not only at a clean
       // exit: starts that hit it never load the TypeScript stripper (~17 MiB of RSS).
       flushCompileCache();

@@ -7,7 +7,7 @@ import { baseConfigSchema } from '../base-config.ts';
 import { formatEnvHelp } from '../env-help.ts';
 import { loadConfig } from '../load-config.ts';
 import { reportFailure } from '../report-failure.ts';
-import { Shutdown } from '../shutdown.ts';
+import { Shutdown, StopRequested } from '../shutdown.ts';
 import { startStorage } from '../start-storage.ts';
 import { createUser, generatePassword, hasUsers } from '../users.ts';
 
@@ -50,8 +50,9 @@ export function registerUp(program: Command): void {
         const exporter = shutdown.add('exporter', await startExporter({ config, log }));
         lines.push(`  exporter  ${exporter.url}/metrics`);
       } catch (err) {
-        reportFailure(log, 'start-up', err);
-        await shutdown.stop();
+        if (!(err instanceof StopRequested)) reportFailure(log, 'start-up', err);
+        const clean = await shutdown.stop();
+        if (err instanceof StopRequested) process.exitCode = clean ? 0 : 1;
         return;
       }
       process.stdout.write(`\nSextant is up.\n${lines.join('\n')}\nPress Ctrl-C to stop.\n\n`);
