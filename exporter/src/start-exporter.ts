@@ -67,6 +67,7 @@ export function createCollectors(config: ExporterConfig, log: Logger): Collector
       mountPointsExclude: config.EXPORTER_FILESYSTEM_MOUNT_POINTS_EXCLUDE,
       fsTypesExclude: config.EXPORTER_FILESYSTEM_FS_TYPES_EXCLUDE,
       statfsTimeoutMs: Math.max(1, config.EXPORTER_COLLECTOR_TIMEOUT - 100),
+      log: log.child({ collector: 'filesystem' }),
     }),
     createHwmonCollector(paths),
     createLoadavgCollector(paths),

@@ -1,4 +1,5 @@
 import { statfs } from 'node:fs/promises';
+import type { Logger } from '@sextant/log';
 import type { Collector, HostPaths } from '../collector.ts';
 import type { FamilySet } from '../family-set.ts';
 import { family } from '../metric-family.ts';
@@ -56,30 +57,87 @@ export function parseMounts(text: string, mountPointsExclude: RegExp, fsTypesExc
   return mounts;
 }
 
+/** The fields of fs.statfs's result the collector reads. */
+export interface StatfsResult {
+  bsize: number | bigint;
+  blocks: number | bigint;
+  bfree: number | bigint;
+  bavail: number | bigint;
+  files: number | bigint;
+  ffree: number | bigint;
+}
+
 export interface FilesystemOptions {
   paths: HostPaths;
   mountPointsExclude: RegExp;
   fsTypesExclude: RegExp;
   /** Per-mount statfs budget; a hung (e.g. NFS) mount reports device_error=1 instead of stalling the scrape. */
   statfsTimeoutMs: number;
+  log: Logger;
+  /** statfs(2); default `fs.promises.statfs`. Tests inject one that hangs. */
+  statfs?: (path: string) => Promise<StatfsResult>;
 }
 
-async function statfsWithin(path: string, ms: number, signal: AbortSignal): ReturnType<typeof statfs> {
+// Rejects after `ms` or on abort; the statfs call itself cannot be cancelled and runs on.
+async function within<T>(call: Promise<T>, ms: number, signal: AbortSignal): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`statfs ${path} timed out`)), ms);
-    signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+    timer = setTimeout(() => reject(new Error(`statfs timed out after ${ms} ms`)), ms);
+    onAbort = () => reject(new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
   });
   try {
-    return await Promise.race([statfs(path), timeout]);
+    return await Promise.race([call, timeout]);
   } finally {
     clearTimeout(timer);
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
   }
 }
 
-/** node_exporter's `filesystem` collector: statfs of every mounted filesystem not excluded. */
+/**
+ * node_exporter's `filesystem` collector: statfs of every mounted filesystem not excluded.
+ *
+ * A statfs that does not return (hung NFS, dead FUSE daemon) holds one libuv pool thread until it
+ * does; a timeout only stops waiting for it. Like node_exporter's "stuck mounts", a mount point
+ * whose earlier statfs is still pending is not statted again: it reports device_error=1 until that
+ * call returns, so one hung mount holds at most one pool thread and the other mounts (and gzip,
+ * which shares the pool) keep working.
+ */
 export function createFilesystemCollector(options: FilesystemOptions): Collector {
-  const { paths } = options;
+  const { paths, log } = options;
+  const statfsCall = options.statfs ?? ((path: string) => statfs(path));
+  const root = paths.rootfs === '/' ? '' : paths.rootfs;
+  // Mount points with a statfs call in flight, from this scrape or an earlier one.
+  const pending = new Set<string>();
+
+  async function statMount(mountpoint: string, signal: AbortSignal): Promise<StatfsResult> {
+    if (pending.has(mountpoint)) {
+      log.debug({ mountpoint }, 'mount point unresponsive, earlier statfs still pending; skipped');
+      throw new Error('statfs still pending');
+    }
+    pending.add(mountpoint);
+    let settled = false;
+    let stuck = false;
+    const call = statfsCall(`${root}${mountpoint}`);
+    // Runs before `within` sees the outcome: handlers run in the order they were attached.
+    const onSettled = (): void => {
+      settled = true;
+      pending.delete(mountpoint);
+      if (stuck) log.info({ mountpoint }, 'mount point recovered, monitoring resumes');
+    };
+    void call.then(onSettled, onSettled);
+    try {
+      return await within(call, options.statfsTimeoutMs, signal);
+    } catch (err) {
+      if (!settled) {
+        stuck = true;
+        log.warn({ mountpoint, err }, 'statfs did not return; mount point skipped until it does');
+      }
+      throw err;
+    }
+  }
+
   return {
     name: 'filesystem',
     async collect(out: FamilySet, signal: AbortSignal) {
@@ -87,17 +145,19 @@ export function createFilesystemCollector(options: FilesystemOptions): Collector
       const text = tryReadProcFile(`${paths.procfs}/1/mounts`) ?? tryReadProcFile(`${paths.procfs}/self/mounts`);
       if (text === undefined) throw new Error('cannot read mounts');
       const mounts = parseMounts(text, options.mountPointsExclude, options.fsTypesExclude);
-      const root = paths.rootfs === '/' ? '' : paths.rootfs;
-      const stats = await Promise.allSettled(
-        mounts.map((m) => statfsWithin(`${root}${m.mountpoint}`, options.statfsTimeoutMs, signal)),
-      );
-      mounts.forEach((m, i) => {
+      // One call per mount point: it may be listed more than once (one mount over another).
+      const calls = new Map<string, Promise<StatfsResult>>();
+      for (const m of mounts) if (!calls.has(m.mountpoint)) calls.set(m.mountpoint, statMount(m.mountpoint, signal));
+      const settled = new Map<string, PromiseSettledResult<StatfsResult>>();
+      const mountpoints = [...calls.keys()];
+      (await Promise.allSettled(calls.values())).forEach((r, i) => settled.set(mountpoints[i]!, r));
+      for (const m of mounts) {
         const labels = { device: m.device, fstype: m.fstype, mountpoint: m.mountpoint };
-        const result = stats[i]!;
+        const result = settled.get(m.mountpoint)!;
         out.add(READONLY, m.readonly ? 1 : 0, labels);
         if (result.status === 'rejected') {
           out.add(DEVICE_ERROR, 1, labels);
-          return;
+          continue;
         }
         const s = result.value;
         const bsize = Number(s.bsize);
@@ -107,7 +167,7 @@ export function createFilesystemCollector(options: FilesystemOptions): Collector
         out.add(FILES, Number(s.files), labels);
         out.add(FILES_FREE, Number(s.ffree), labels);
         out.add(DEVICE_ERROR, 0, labels);
-      });
+      }
     },
   };
 }
