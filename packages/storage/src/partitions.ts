@@ -46,20 +46,27 @@ export async function ensurePartitions(client: pg.ClientBase, spec: PartitionedT
   return created;
 }
 
-/** The partitions of `table` with their upper bounds, oldest first. */
+// The bound of a partition Sextant created, read from its name (`samples_p20260310`,
+// `metrics_snapshots_1h_p202603`) rather than from pg_get_expr, whose text follows the session's
+// DateStyle. Partitions named otherwise are not Sextant's and are never listed, so never dropped.
+function upperFromName(table: string, name: string): Date | undefined {
+  const m = new RegExp(`^${table}_p(\\d{4})(\\d{2})(\\d{2})?$`).exec(name);
+  if (m === null) return undefined;
+  const [year, month, day] = [Number(m[1]), Number(m[2]) - 1, m[3] === undefined ? undefined : Number(m[3])];
+  return day === undefined ? new Date(Date.UTC(year, month + 1, 1)) : new Date(Date.UTC(year, month, day + 1));
+}
+
+/** The partitions of `table` that Sextant created, with their upper bounds, oldest first. */
 export async function listPartitions(client: pg.ClientBase | pg.Pool, table: string): Promise<{ name: string; upper: Date }[]> {
-  const result = await client.query<{ name: string; bound: string }>(
-    `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
-       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-      WHERE i.inhparent = $1::regclass`,
+  const result = await client.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass`,
     [table],
   );
   return result.rows
-    .map((r) => {
-      const upper = /TO \('([^']+)'\)/.exec(r.bound)?.[1];
-      return { name: r.name, upper: new Date(upper ?? Number.NaN) };
+    .flatMap((r) => {
+      const upper = upperFromName(table, r.name);
+      return upper === undefined ? [] : [{ name: r.name, upper }];
     })
-    .filter((p) => !Number.isNaN(p.upper.getTime()))
     .sort((a, b) => a.upper.getTime() - b.upper.getTime());
 }
 

@@ -96,3 +96,26 @@ describe.each(plain)('plain PostgreSQL partitions, rollup and retention on $name
     expect(await count('SELECT count(*) AS n FROM metrics_snapshots_1h')).toBe(0);
   });
 });
+
+describe.each(plain)('partition bounds whatever the DateStyle on $name', (backend) => {
+  it('never takes a December day for a June one', async () => {
+    const database = await backend.create();
+    const setup = await openStorage({ url: database.url, log, ...backend.poolLimits });
+    const { caps } = await migrate({ pool: setup.pool, mode: 'off', retention, log });
+    await setup.pool.query(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET DateStyle = %L', current_database(), 'SQL, DMY'); END $$`);
+    await setup.close();
+    const storage = await openStorage({ url: database.url, log, ...backend.poolLimits });
+    try {
+      expect((await storage.pool.query<{ DateStyle: string }>('SHOW DateStyle')).rows[0]).toEqual({ DateStyle: 'SQL, DMY' });
+      const now = new Date('2026-12-06T12:00:00Z');
+      const report = await runMaintenance({ pool: storage.pool, caps, retention, log }, now);
+      expect(report.dropped).toEqual([]);
+      const names = (await listPartitions(storage.pool, 'samples')).map((p) => p.name);
+      expect(names).toContain('samples_p20261206');
+      expect(names).toContain('samples_p20261209');
+    } finally {
+      await storage.close();
+      await database.drop();
+    }
+  });
+});
