@@ -9,11 +9,15 @@ export interface Refresher<T> {
 
 export interface RefresherOptions<T> {
   intervalMs: number;
+  /** Loads the value; may reject or throw synchronously, either way the previous value is kept. */
   load: () => Promise<T>;
   log: Logger;
 }
 
-/** Starts loading at once, then every `intervalMs` after the previous load ends; failures are logged and kept stale. */
+/**
+ * Starts loading at once, then every `intervalMs` after the previous load ends. A failed load (a
+ * rejection or a synchronous throw) is logged, the previous value is kept, and the next tick tries again.
+ */
 export function createRefresher<T>(options: RefresherOptions<T>): Refresher<T> {
   let value: T | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -21,8 +25,9 @@ export function createRefresher<T>(options: RefresherOptions<T>): Refresher<T> {
   let running: Promise<void> = Promise.resolve();
 
   const tick = (): void => {
-    running = options
-      .load()
+    // The executor turns a synchronous throw in `load` (readdirSync's EMFILE) into a rejection:
+    // thrown from this timer callback it would be uncaught and end the process.
+    running = new Promise<T>((resolve) => resolve(options.load()))
       .then((v) => {
         value = v;
       })
