@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@sextant/log';
@@ -21,7 +21,9 @@ export async function runningServer(dir: string): Promise<Running | undefined> {
   }
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
-  if (!Number.isInteger(pid) || pid <= 0 || !cmdline(pid).includes('postgres')) return undefined;
+  // postmaster.pid outlives a crash or a reboot, and its PID may since belong to another process,
+  // even another PostgreSQL: only a server running in this very directory is ours.
+  if (!Number.isInteger(pid) || pid <= 0 || !cmdline(pid).includes('postgres') || !runsIn(pid, dir)) return undefined;
   const ppid = Number(/^\d+ \(.*\) \S (\d+)/.exec(readProc(`/proc/${pid}/stat`))?.[1]);
   return { pid, port, owned: ppid > 1 && cmdline(ppid).includes('node') };
 }
@@ -31,6 +33,14 @@ function readProc(file: string): string {
     return readFileSync(file, 'utf8');
   } catch {
     return '';
+  }
+}
+
+function runsIn(pid: number, dir: string): boolean {
+  try {
+    return realpathSync(`/proc/${pid}/cwd`) === realpathSync(dir);
+  } catch {
+    return false;
   }
 }
 
