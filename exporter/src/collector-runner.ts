@@ -12,7 +12,11 @@ const FAILURES = family(
 );
 
 export interface CollectorRunner {
-  /** Runs every collector concurrently, each within the timeout, and returns all samples plus node_scrape_collector_*. */
+  /**
+   * Runs every collector concurrently and returns all samples plus node_scrape_collector_*. An
+   * asynchronous collector is aborted at the timeout; a synchronous one cannot be, but one that
+   * took longer counts as failed and its samples are dropped.
+   */
   run(): Promise<FamilySet>;
 }
 
@@ -26,26 +30,42 @@ export interface CollectorRunnerOptions {
 export function createCollectorRunner(options: CollectorRunnerOptions): CollectorRunner {
   const failures = new Map<string, number>(options.collectors.map((c) => [c.name, 0]));
 
+  // Resolves with the time `pending` settled, or rejects at the timeout (aborting the collector).
+  async function settledAt(pending: Promise<void>, controller: AbortController): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new Error(`collector timed out after ${options.timeoutMs} ms`));
+      }, options.timeoutMs);
+    });
+    try {
+      return await Promise.race([pending.then(() => performance.now()), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async function runOne(collector: Collector): Promise<{ set: FamilySet; ok: boolean; seconds: number }> {
     const set = new FamilySet();
     const started = performance.now();
     const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          controller.abort();
-          reject(new Error(`collector timed out after ${options.timeoutMs} ms`));
-        }, options.timeoutMs);
-      });
-      await Promise.race([collector.collect(set, controller.signal), timeout]);
-      return { set, ok: true, seconds: (performance.now() - started) / 1000 };
+      const pending = collector.collect(set, controller.signal);
+      // A synchronous collector has ended here. Taking the time after an `await` would add the
+      // collectors that run after it in the same tick.
+      const ended = pending === undefined ? performance.now() : await settledAt(pending, controller);
+      const seconds = (ended - started) / 1000;
+      // A synchronous read (a /proc file on a wedged driver) cannot be interrupted: the timer only
+      // fires once it returns. Over budget is counted as timed out all the same.
+      if (seconds * 1000 > options.timeoutMs) {
+        throw new Error(`collector took ${Math.round(seconds * 1000)} ms, over the ${options.timeoutMs} ms timeout`);
+      }
+      return { set, ok: true, seconds };
     } catch (err) {
       failures.set(collector.name, (failures.get(collector.name) ?? 0) + 1);
       options.log.debug({ err, collector: collector.name }, 'collector failed');
       return { set, ok: false, seconds: (performance.now() - started) / 1000 };
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -9,8 +9,9 @@ export interface HostPaths {
 
 /**
  * One source of metrics, named like node_exporter's collector (the `collector` label of
- * node_scrape_collector_*). `collect` adds this scrape's samples to `out`; throwing or timing out
- * marks the collector failed for this scrape and its partial samples are dropped.
+ * node_scrape_collector_*). `collect` adds this scrape's samples to `out`; throwing, timing out or
+ * (synchronously) running past the timeout marks the collector failed for this scrape and its
+ * samples are dropped.
  */
 export interface Collector {
   readonly name: string;
