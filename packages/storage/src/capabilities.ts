@@ -19,6 +19,11 @@ async function installedTimescale(client: pg.ClientBase): Promise<string | null>
   return result.rows[0]?.extversion ?? null;
 }
 
+async function apacheOnly(client: pg.ClientBase): Promise<boolean> {
+  const license = await client.query<{ license: string | null }>(`SELECT current_setting('timescaledb.license', true) AS license`);
+  return license.rows[0]?.license === 'apache';
+}
+
 /**
  * Decides the storage mode for a database. A mode already recorded in `sextant_meta` wins (a
  * database never switches paths); otherwise TimescaleDB is used when `mode` allows and the server
@@ -36,21 +41,33 @@ export async function detectCapabilities(client: pg.ClientBase, mode: TimescaleM
     }
     return { timescaledb: true, timescaledbVersion: timescale, serverVersion: version };
   }
+  if (recorded === 'postgres' && mode === 'require') {
+    throw new StorageError('STORAGE_TIMESCALEDB_MISSING', 'SEXTANT_TIMESCALEDB=require, but this database was set up without TimescaleDB');
+  }
   if (recorded === 'postgres' || mode === 'off') return { timescaledb: false, timescaledbVersion: null, serverVersion: version };
 
   if (timescale === null) {
     const available = await client.query(`SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'`);
     if (available.rowCount === 1) {
+      await client.query('SAVEPOINT timescale_probe');
       try {
-        await client.query('SAVEPOINT timescale_probe');
         await client.query('CREATE EXTENSION IF NOT EXISTS timescaledb');
-        await client.query('RELEASE SAVEPOINT timescale_probe');
       } catch (err) {
         await client.query('ROLLBACK TO SAVEPOINT timescale_probe');
         if (mode === 'require') throw new StorageError('STORAGE_TIMESCALEDB_MISSING', 'TimescaleDB is required but could not be loaded', { cause: err });
       }
       timescale = await installedTimescale(client);
+      // The Apache-licensed build has no compression or continuous aggregates: not enough for Sextant.
+      if (timescale !== null && (await apacheOnly(client))) {
+        await client.query('ROLLBACK TO SAVEPOINT timescale_probe');
+        timescale = null;
+      }
+      await client.query('RELEASE SAVEPOINT timescale_probe');
     }
+  }
+  if (timescale !== null && (await apacheOnly(client))) {
+    if (mode === 'require') throw new StorageError('STORAGE_TIMESCALEDB_MISSING', 'SEXTANT_TIMESCALEDB=require, but TimescaleDB runs with timescaledb.license=apache (no compression or continuous aggregates)');
+    timescale = null;
   }
   if (timescale === null && mode === 'require') {
     throw new StorageError('STORAGE_TIMESCALEDB_MISSING', 'SEXTANT_TIMESCALEDB=require, but the server does not offer the timescaledb extension');

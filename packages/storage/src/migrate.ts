@@ -32,6 +32,7 @@ export interface MigrateResult {
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const log = options.log.child({ module: 'migrate' });
   const client = await options.pool.connect();
+  let failure: Error | undefined;
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     const caps = await chooseMode(client, options.mode);
@@ -40,11 +41,12 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     log.info({ applied, timescaledb: caps.timescaledb }, applied.length > 0 ? 'migrations applied' : 'schema is current');
     return { caps, applied };
   } catch (err) {
-    if (err instanceof StorageError) throw err;
-    throw new StorageError('STORAGE_MIGRATION_FAILED', `migration failed: ${(err as Error).message}`, { cause: err });
+    failure = err instanceof StorageError ? err : new StorageError('STORAGE_MIGRATION_FAILED', `migration failed: ${(err as Error).message}`, { cause: err });
+    throw failure;
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
-    client.release();
+    // After a failure the session may hold an aborted transaction or the lock: discard it.
+    client.release(failure);
   }
 }
 

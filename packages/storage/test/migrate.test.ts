@@ -97,6 +97,13 @@ describe.each(testBackends())('migrations on $name', (backend) => {
     );
     expect(result.rows[0]!.b.toISOString()).toBe('2026-03-04T05:00:00.000Z');
     expect(result.rows[0]!.m.toISOString()).toBe('2026-03-04T05:40:00.000Z');
+    // Widths where the origin shows: time_bucket's weeks start on Monday 2000-01-03.
+    const wide = await storage.pool.query<{ d: Date; w: Date }>(
+      `SELECT sextant_bucket(INTERVAL '1 day', TIMESTAMPTZ '2026-03-04 05:43:21+00') AS d,
+              sextant_bucket(INTERVAL '7 days', TIMESTAMPTZ '2026-03-04 05:43:21+00') AS w`,
+    );
+    expect(wide.rows[0]!.d.toISOString()).toBe('2026-03-04T00:00:00.000Z');
+    expect(wide.rows[0]!.w.toISOString()).toBe('2026-03-02T00:00:00.000Z');
   });
 });
 
@@ -113,6 +120,34 @@ describe.each(testBackends())('hourly rollup shape on $name', (backend) => {
       expect(columns.rows.find((c) => c.column_name === 'cpu_usage_avg')?.data_type).toBe('double precision');
     } finally {
       await storage.close();
+      await database.drop();
+    }
+  });
+});
+
+describe.each(testBackends().filter((b) => !b.timescaledb))('storage mode on $name', (backend) => {
+  it('refuses SEXTANT_TIMESCALEDB=require on a database set up without TimescaleDB', async () => {
+    const database = await backend.create();
+    const storage = await openStorage({ url: database.url, log, ...backend.poolLimits });
+    try {
+      await migrate({ pool: storage.pool, mode: 'auto', retention, log });
+      await expect(migrate({ pool: storage.pool, mode: 'require', retention, log })).rejects.toMatchObject({ code: 'STORAGE_TIMESCALEDB_MISSING' });
+      // The failed run left the pool usable and the lock free.
+      expect((await migrate({ pool: storage.pool, mode: 'auto', retention, log })).applied).toEqual([]);
+    } finally {
+      await storage.close();
+      await database.drop();
+    }
+  });
+
+  it('lets several processes migrate one database at once', async () => {
+    const database = await backend.create();
+    const pools = await Promise.all([1, 2, 3].map(() => openStorage({ url: database.url, log, ...backend.poolLimits })));
+    try {
+      const results = await Promise.all(pools.map((s) => migrate({ pool: s.pool, mode: 'auto', retention, log })));
+      expect(results.flatMap((r) => r.applied).sort()).toEqual(['0001-core', '0002-timeseries', '0003-rollups']);
+    } finally {
+      await Promise.all(pools.map((s) => s.close()));
       await database.drop();
     }
   });

@@ -27,19 +27,18 @@ export const rollups: Migration = {
       return;
     }
     const columns = ROLLUP_COLUMNS.map((c) => `${c} ${c === 'samples' ? 'bigint NOT NULL' : 'double precision'}`).join(',\n');
+    // Runs outside a transaction (see above), so every statement must be safe to repeat after a crash.
     await client.query(`
-      BEGIN;
-      CREATE TABLE metrics_snapshots_1h (
+      CREATE TABLE IF NOT EXISTS metrics_snapshots_1h (
         server_id uuid NOT NULL,
         bucket    timestamptz NOT NULL,
         ${columns},
         PRIMARY KEY (server_id, bucket)
       ) PARTITION BY RANGE (bucket);
-      CREATE TABLE sextant_rollup_state (
+      CREATE TABLE IF NOT EXISTS sextant_rollup_state (
         name      text PRIMARY KEY,
         watermark timestamptz NOT NULL
       );
-      COMMIT;
     `);
   },
 };
