@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from './duration.ts';
+import { duration, formatDuration, parseDuration, positiveDuration } from './duration.ts';
 
 describe('parseDuration', () => {
   it('reads Prometheus durations', () => {
@@ -20,5 +20,14 @@ describe('parseDuration', () => {
     expect(formatDuration(5_400_000)).toBe('1h30m');
     expect(formatDuration(400 * 86_400_000)).toBe('1y5w');
     expect(formatDuration(0)).toBe('0s');
+  });
+});
+
+describe('positiveDuration', () => {
+  it('accepts what duration accepts except zero', () => {
+    expect(positiveDuration.parse('15d')).toBe(15 * 86_400_000);
+    expect(duration.parse('0')).toBe(0);
+    expect(positiveDuration.safeParse('0').success).toBe(false);
+    expect(positiveDuration.safeParse('0s').success).toBe(false);
   });
 });

@@ -50,3 +50,6 @@ export const duration = z.string().trim().transform((text, ctx) => {
     return z.NEVER;
   }
 });
+
+/** Like `duration`, but 0 is refused: for intervals, timeouts and retention, where 0 means a bug. */
+export const positiveDuration = duration.refine((ms) => ms > 0, { message: 'must be longer than 0' });

@@ -1,4 +1,4 @@
 export { ConfigError, parseConfig } from './parse-config.ts';
 export type { Env } from './parse-config.ts';
-export { duration, formatDuration, parseDuration } from './duration.ts';
+export { duration, formatDuration, parseDuration, positiveDuration } from './duration.ts';
 export { flag, logLevel, port, postgresUrl } from './fields.ts';

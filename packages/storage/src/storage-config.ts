@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { duration, postgresUrl } from '@sextant/config';
+import { positiveDuration, postgresUrl } from '@sextant/config';
 import { z } from 'zod';
 
 const DAY = 86_400_000;
@@ -13,11 +13,11 @@ export const storageConfigSchema = z.object({
   /** `auto` uses TimescaleDB when the server offers it; `require` fails without it; `off` never uses it. */
   SEXTANT_TIMESCALEDB: z.enum(['auto', 'require', 'off']).default('auto'),
   /** How long raw samples are kept. Default 15d. */
-  RETENTION_SAMPLES: duration.default(15 * DAY),
+  RETENTION_SAMPLES: positiveDuration.default(15 * DAY),
   /** How long raw per-scrape snapshots are kept. Default 30d. */
-  RETENTION_SNAPSHOTS: duration.default(30 * DAY),
+  RETENTION_SNAPSHOTS: positiveDuration.default(30 * DAY),
   /** How long hourly rollups are kept. Default 400d. */
-  RETENTION_ROLLUPS: duration.default(400 * DAY),
+  RETENTION_ROLLUPS: positiveDuration.default(400 * DAY),
 });
 
 export type StorageConfig = z.output<typeof storageConfigSchema>;
