@@ -16,7 +16,7 @@ const CURRENT = family(
   "Current clocksource read from '/sys/devices/system/clocksource'.",
 );
 
-// Go's time.Zone() gives the abbreviation ("UTC", "CET"); Intl's short name is the closest equivalent.
+// Go's time.Zone() gives the abbreviation ("UTC", "EST"); Intl's short name is the closest equivalent.
 function zoneName(now: Date): string {
   const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' })
     .formatToParts(now)
@@ -24,15 +24,26 @@ function zoneName(now: Date): string {
   return part?.value ?? 'UTC';
 }
 
-/** node_exporter's `time` collector: wall clock, zone offset, clocksources. */
-export function createTimeCollector(paths: HostPaths): Collector {
-  const zone = zoneName(new Date());
+/**
+ * node_exporter's `time` collector: wall clock, zone offset, clocksources. `now` is the clock
+ * (default `new Date()`); tests pass one to cross a DST change.
+ */
+export function createTimeCollector(paths: HostPaths, now: () => Date = () => new Date()): Collector {
+  // The zone's name changes with its offset at DST (EST ↔ EDT), so it is looked up per scrape.
+  // Formatting costs ~0.1 ms, so names are cached by offset, of which a zone has a handful.
+  const names = new Map<number, string>();
   return {
     name: 'time',
     collect(out: FamilySet) {
-      const now = new Date();
-      out.add(TIME, now.getTime() / 1000);
-      out.add(ZONE, -now.getTimezoneOffset() * 60, { time_zone: zone });
+      const date = now();
+      const offsetSeconds = -date.getTimezoneOffset() * 60;
+      let zone = names.get(offsetSeconds);
+      if (zone === undefined) {
+        zone = zoneName(date);
+        names.set(offsetSeconds, zone);
+      }
+      out.add(TIME, date.getTime() / 1000);
+      out.add(ZONE, offsetSeconds, { time_zone: zone });
       const dir = `${paths.sysfs}/devices/system/clocksource/clocksource0`;
       const available = tryReadProcFile(`${dir}/available_clocksource`)?.trim().split(/\s+/) ?? [];
       for (const clocksource of available) if (clocksource !== '') out.add(AVAILABLE, 1, { clocksource, device: '0' });
