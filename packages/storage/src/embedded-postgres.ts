@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,6 +60,25 @@ async function serverUser(): Promise<{ uid: number; gid: number } | undefined> {
   } catch {
     await run('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
     return await ids();
+  }
+}
+
+// As root, the server runs as `postgres`, which must be able to enter every directory above its
+// data and its binaries; a home directory (0700) is the usual trap. Say which one, and how to fix it.
+function assertReachable(owner: { uid: number; gid: number }, targets: readonly string[]): void {
+  for (const target of targets) {
+    for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
+      const st = statSync(dir);
+      const bit = st.uid === owner.uid ? 0o100 : st.gid === owner.gid ? 0o010 : 0o001;
+      if ((st.mode & bit) === 0) {
+        throw new StorageError(
+          'STORAGE_EMBEDDED_FAILED',
+          `embedded PostgreSQL runs as the "postgres" user, which cannot enter ${dir} (needed for ${target}): ` +
+            `run "chmod o+x ${dir}", or put SEXTANT_DATA_DIR and the checkout somewhere it can reach, or set DATABASE_URL`,
+        );
+      }
+      if (dir === path.dirname(dir)) break;
+    }
   }
 }
 
@@ -129,6 +148,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; log: Log
   const credentials = await loadCredentials(path.join(dataDir, 'pg-credentials.json'));
   const bin = await binaries();
   const owner = await serverUser();
+  if (owner !== undefined) assertReachable(owner, [dir, bin.postgres]);
   const port = options.port ?? (await freePort());
   const url = `postgres://${credentials.user}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/${DATABASE}`;
 

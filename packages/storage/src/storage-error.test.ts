@@ -1,5 +1,9 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '@sextant/log';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { freePort } from './free-port.ts';
 import { openStorage } from './open-storage.ts';
 import { isRetryable, StorageError } from './storage-error.ts';
@@ -32,5 +36,19 @@ describe('openStorage', () => {
     expect(error).toBeInstanceOf(StorageError);
     expect(error).toMatchObject({ code: 'STORAGE_UNAVAILABLE', retryable: true });
     expect(isRetryable((error as StorageError).cause)).toBe(true);
+  });
+});
+
+describe.skipIf(process.getuid?.() !== 0)('embedded PostgreSQL as root', () => {
+  it('names the directory the postgres user cannot enter', async () => {
+    const closed = await mkdtemp(path.join(os.tmpdir(), 'sextant-closed-'));
+    await chmod(closed, 0o700);
+    try {
+      const error = await startEmbeddedPostgres({ dataDir: path.join(closed, 'data'), log: createLogger({ level: 'silent' }) }).catch((err: unknown) => err);
+      expect(error).toMatchObject({ code: 'STORAGE_EMBEDDED_FAILED' });
+      expect((error as Error).message).toContain(`cannot enter ${closed}`);
+    } finally {
+      await rm(closed, { recursive: true, force: true });
+    }
   });
 });
