@@ -19,6 +19,7 @@ export default defineConfig({
       project('@sextant/config', 'packages/config'),
       project('@sextant/log', 'packages/log'),
       project('@sextant/storage', 'packages/storage', withDatabase),
+      project('@sextant/testkit', 'packages/testkit'),
       project('@sextant/cli', 'cli'),
       project('@sextant/exporter', 'exporter'),
       project('@sextant/e2e', 'test/e2e'),
