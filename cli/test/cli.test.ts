@@ -32,12 +32,13 @@ describe('bad configuration', () => {
   it('prints every problem and exits non-zero', async () => {
     const { code, stderr } = await runCli(['up'], {
       EXPORTER_PORT: 'ninety',
+      EXPORTER_COLLECTOR_TIMEOUT: '0',
       RETENTION_SAMPLES: 'forever',
       DATABASE_URL: 'mysql://localhost/x',
       LOG_LEVEL: 'chatty',
     });
     expect(code).toBe(78);
-    for (const variable of ['EXPORTER_PORT', 'RETENTION_SAMPLES', 'DATABASE_URL', 'LOG_LEVEL']) {
+    for (const variable of ['EXPORTER_PORT', 'EXPORTER_COLLECTOR_TIMEOUT', 'RETENTION_SAMPLES', 'DATABASE_URL', 'LOG_LEVEL']) {
       expect(stderr).toMatch(new RegExp(`^\\s+- ${variable}: `, 'm'));
     }
   });

@@ -1,4 +1,4 @@
-import { duration, flag, logLevel, port } from '@sextant/config';
+import { flag, logLevel, port, positiveDuration } from '@sextant/config';
 import { z } from 'zod';
 import { DEFAULT_DISK_DEVICE_EXCLUDE } from './collectors/diskstats-collector.ts';
 import { DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE } from './collectors/filesystem-collector.ts';
@@ -53,10 +53,10 @@ export const exporterConfigSchema = z
     EXPORTER_TLS_CERT_FILE: z.string().optional(),
     EXPORTER_TLS_KEY_FILE: z.string().optional(),
     EXPORTER_TOP_PROCESSES: z.coerce.number().int().min(0).max(100).default(0),
-    EXPORTER_TOP_PROCESSES_INTERVAL: duration.default(15_000),
+    EXPORTER_TOP_PROCESSES_INTERVAL: positiveDuration.default(15_000),
     EXPORTER_LISTENERS: flag.default(false),
-    EXPORTER_LISTENERS_INTERVAL: duration.default(60_000),
-    EXPORTER_COLLECTOR_TIMEOUT: duration.default(5_000),
+    EXPORTER_LISTENERS_INTERVAL: positiveDuration.default(60_000),
+    EXPORTER_COLLECTOR_TIMEOUT: positiveDuration.default(5_000),
     EXPORTER_COLLECTORS_DISABLED: z
       .string()
       .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x !== ''))
