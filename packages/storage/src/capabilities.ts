@@ -46,6 +46,8 @@ export async function detectCapabilities(client: pg.ClientBase, mode: TimescaleM
   }
   if (recorded === 'postgres' || mode === 'off') return { timescaledb: false, timescaledbVersion: null, serverVersion: version };
 
+  // The Apache-licensed build has no compression or continuous aggregates: not enough for Sextant.
+  let apache = false;
   if (timescale === null) {
     const available = await client.query(`SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'`);
     if (available.rowCount === 1) {
@@ -57,20 +59,22 @@ export async function detectCapabilities(client: pg.ClientBase, mode: TimescaleM
         if (mode === 'require') throw new StorageError('STORAGE_TIMESCALEDB_MISSING', 'TimescaleDB is required but could not be loaded', { cause: err });
       }
       timescale = await installedTimescale(client);
-      // The Apache-licensed build has no compression or continuous aggregates: not enough for Sextant.
-      if (timescale !== null && (await apacheOnly(client))) {
-        await client.query('ROLLBACK TO SAVEPOINT timescale_probe');
-        timescale = null;
-      }
+      apache = timescale !== null && (await apacheOnly(client));
+      // Undo the CREATE EXTENSION above when the build is not one Sextant can use.
+      if (apache) await client.query('ROLLBACK TO SAVEPOINT timescale_probe');
       await client.query('RELEASE SAVEPOINT timescale_probe');
     }
+  } else {
+    apache = await apacheOnly(client);
   }
-  if (timescale !== null && (await apacheOnly(client))) {
-    if (mode === 'require') throw new StorageError('STORAGE_TIMESCALEDB_MISSING', 'SEXTANT_TIMESCALEDB=require, but TimescaleDB runs with timescaledb.license=apache (no compression or continuous aggregates)');
-    timescale = null;
-  }
+  if (apache) timescale = null;
   if (timescale === null && mode === 'require') {
-    throw new StorageError('STORAGE_TIMESCALEDB_MISSING', 'SEXTANT_TIMESCALEDB=require, but the server does not offer the timescaledb extension');
+    throw new StorageError(
+      'STORAGE_TIMESCALEDB_MISSING',
+      apache
+        ? 'SEXTANT_TIMESCALEDB=require, but TimescaleDB runs with timescaledb.license=apache (no compression or continuous aggregates)'
+        : 'SEXTANT_TIMESCALEDB=require, but the server does not offer the timescaledb extension',
+    );
   }
   return { timescaledb: timescale !== null, timescaledbVersion: timescale, serverVersion: version };
 }

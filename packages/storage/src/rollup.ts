@@ -26,7 +26,7 @@ export async function rollUpSnapshots(client: pg.ClientBase, now: Date): Promise
   const updates = ROLLUP_COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(', ');
   const inserted = await client.query(
     `INSERT INTO metrics_snapshots_1h (server_id, bucket, ${ROLLUP_COLUMNS.join(', ')})
-     SELECT server_id, date_bin(INTERVAL '1 hour', "timestamp", TIMESTAMPTZ '2000-01-03 00:00:00+00') AS bucket, ${ROLLUP_SELECT}
+     SELECT server_id, sextant_bucket(INTERVAL '1 hour', "timestamp") AS bucket, ${ROLLUP_SELECT}
        FROM metrics_snapshots
       WHERE "timestamp" >= $1 AND "timestamp" < $2
       GROUP BY server_id, bucket
