@@ -5,8 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { freePort, stopChild, waitForHttp } from '@sextant/testkit/process';
-import { NODE_EXPORTER, NODE_EXPORTER_UPSTREAM_ARGS } from '../../exporter/test/peers.ts';
+import { stopChild, waitForHttp } from '@sextant/testkit/process';
+import { NODE_EXPORTER, NODE_EXPORTER_UPSTREAM_ARGS, startNodeExporter } from '../../exporter/test/peers.ts';
 import type { Measurement, Scenario, ScenarioResult } from '../scenario.ts';
 
 // Scrapes per exporter and format; with the warm-up, 2 × (280 + 10) = 580 scrapes per exporter.
@@ -108,16 +108,10 @@ export const exporterScenario: Scenario = {
       log('node_exporter not installed');
       return null;
     }
-    const port = await freePort();
-    const peer = spawn(NODE_EXPORTER, [`--web.listen-address=127.0.0.1:${port}`, ...NODE_EXPORTER_UPSTREAM_ARGS], {
-      stdio: 'ignore',
-      signal,
-    });
-    const peerUrl = `http://127.0.0.1:${port}`;
+    const { url: peerUrl, child: peer } = await startNodeExporter(NODE_EXPORTER_UPSTREAM_ARGS);
     let sextant: { url: string; child: ChildProcess } | undefined;
     const compileCache = await mkdtemp(path.join(os.tmpdir(), 'sextant-bench-compile-cache-'));
     try {
-      await waitForHttp(`${peerUrl}/metrics`);
       // One start to fill the compile cache, as the unit's first start does: later starts then
       // load stripped TypeScript and V8 code from it and never load the type stripper (~17 MiB).
       await stopChild((await startSextant(signal, compileCache)).child);

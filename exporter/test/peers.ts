@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { findPeer, freePort, waitForHttp } from '@sextant/testkit/process';
+import { findPeer, freePort, stopChild, waitForHttp } from '@sextant/testkit/process';
 import { DEFAULT_DISK_DEVICE_EXCLUDE } from '../src/collectors/diskstats-collector.ts';
 import { DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE } from '../src/collectors/filesystem-collector.ts';
 
@@ -22,7 +22,12 @@ export async function startNodeExporter(extraArgs: string[] = []): Promise<{ url
   if (NODE_EXPORTER === undefined) throw new Error('node_exporter is not installed');
   const child = spawn(NODE_EXPORTER, [`--web.listen-address=127.0.0.1:${port}`, ...extraArgs], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/metrics`);
+  try {
+    await waitForHttp(`${url}/metrics`);
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
   return { url, child };
 }
 
