@@ -1,4 +1,3 @@
-export { detectCapabilities } from './capabilities.ts';
 export type { Capabilities, TimescaleMode } from './capabilities.ts';
 export { startEmbeddedPostgres } from './embedded-postgres.ts';
 export type { EmbeddedPostgresHandle } from './embedded-postgres.ts';
@@ -7,7 +6,7 @@ export { runMaintenance, startMaintenance } from './maintenance.ts';
 export type { MaintenanceHandle, MaintenanceOptions, MaintenanceReport } from './maintenance.ts';
 export { migrate } from './migrate.ts';
 export type { MigrateOptions, MigrateResult } from './migrate.ts';
-export { ensurePartitions, listPartitions, PARTITIONED } from './partitions.ts';
+export { listPartitions } from './partitions.ts';
 export { openStorage } from './open-storage.ts';
 export type { Storage, StorageOptions } from './open-storage.ts';
 export { retentionOf, storageConfigSchema, storageEnvHelp } from './storage-config.ts';
