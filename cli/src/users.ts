@@ -1,17 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import argon2 from 'argon2';
+import { hashPassword } from '@sextant/auth';
+import type { Role } from '@sextant/auth';
 import type pg from 'pg';
 
-export type Role = 'admin' | 'operator' | 'viewer';
+export type { Role };
 
 /** A password good enough to print once and hand to a person: 20 URL-safe characters. */
 export function generatePassword(): string {
   return randomBytes(15).toString('base64url');
 }
 
-/** Creates a user with an argon2id password hash; fails with PostgreSQL 23505 if the name is taken. */
+/** Creates a user with an argon2id password hash (`@sextant/auth`); fails with PostgreSQL 23505 if the name is taken. */
 export async function createUser(pool: pg.Pool, user: { username: string; password: string; role: Role }): Promise<string> {
-  const hash = await argon2.hash(user.password, { type: argon2.argon2id });
+  const hash = await hashPassword(user.password);
   const result = await pool.query<{ id: string }>('INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3) RETURNING id', [
     user.username,
     hash,

@@ -1,0 +1,2 @@
+export type { Principal, RouteAuth, RouteInput, RouteResponse, RouteSpec } from './route.ts';
+export { defineRoute } from './route.ts';
