@@ -1,2 +1,2 @@
-export type { Principal, RouteAuth, RouteInput, RouteResponse, RouteSpec } from './route.ts';
+export type { Principal, RouteAuth, RouteInput, RouteResponse, RouteSpec, RouteDeps, RouteModule } from './route.ts';
 export { defineRoute } from './route.ts';

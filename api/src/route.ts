@@ -1,6 +1,8 @@
 import type { Context } from 'koa';
 import type { z } from 'zod';
 import type { Role, TokenScope } from '@sextant/auth';
+import type { Logger } from '@sextant/log';
+import type { Capabilities, Storage } from '@sextant/storage';
 
 /** Who may call a route. `public`: anyone. Otherwise a logged-in user (or API token) of at least `role`;
  *  an API token must also carry `scope` (default: `read` for GET, `write` otherwise). */
@@ -59,3 +61,13 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
 export function defineRoute<P, Q, B>(spec: RouteSpec<P, Q, B>): RouteSpec {
   return spec as unknown as RouteSpec;
 }
+
+/** What a route module's factory receives; grows as the app does (config, alert engine, MQTT…). */
+export interface RouteDeps {
+  storage: Storage;
+  caps: Capabilities;
+  log: Logger;
+}
+
+/** A route module: `(deps) => RouteSpec[]`, listed in `routes.ts`. */
+export type RouteModule = (deps: RouteDeps) => RouteSpec[];
