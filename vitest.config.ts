@@ -18,6 +18,7 @@ export default defineConfig({
     projects: [
       project('@sextant/config', 'packages/config'),
       project('@sextant/log', 'packages/log'),
+      project('@sextant/contracts', 'packages/contracts'),
       project('@sextant/auth', 'packages/auth', withDatabase),
       project('@sextant/exposition', 'packages/exposition'),
       project('@sextant/storage', 'packages/storage', withDatabase),
