@@ -7,6 +7,9 @@ export type Labels = Record<string, string>;
 export interface Sample {
   timestampMs: number;
   value: number;
+  /** True for a stale marker. JS may quieten a NaN's payload when it passes through an array, so
+   * producers say so here; the writer stores `STALE_NAN_BITS` for it whatever `value` holds. */
+  stale?: boolean;
 }
 
 /** The samples of one series, oldest first. */
@@ -27,6 +30,10 @@ export interface MetricMetadata {
 export interface WriteBatch {
   series: SeriesSamples[];
   metadata?: MetricMetadata[];
+  /** Samples the database has no room for (plain PostgreSQL: outside the partitions kept, i.e. older
+   * than RETENTION_SAMPLES or more than 3 days ahead). `reject` (default) stores nothing of the batch
+   * and throws `SampleOutOfBoundsError`; `drop` stores the rest and counts them in `outOfBounds`. */
+  onOutOfBounds?: 'reject' | 'drop';
 }
 
 /** What a committed write did. `duplicates` are samples already stored (a retried batch): not stored again. */
@@ -35,6 +42,8 @@ export interface WriteResult {
   duplicates: number;
   newSeries: number;
   metadata: number;
+  /** Samples dropped because they were out of bounds (only with `onOutOfBounds: 'drop'`). */
+  outOfBounds?: number;
 }
 
 /** Stores batches durably and idempotently; resolves only after COMMIT, throws a `StorageError` otherwise. */

@@ -1,0 +1,146 @@
+import type pg from 'pg';
+import type { Logger } from '@sextant/log';
+import { isRetryable, StorageError } from '@sextant/storage';
+import type { WriteBatch, Writer, WriteResult } from '../write-batch.ts';
+import { STALE_NAN_BITS } from '../write-batch.ts';
+import { upsertMetadata } from './metadata-upsert.ts';
+import { SampleColumns } from './sample-columns.ts';
+import { SampleOutOfBoundsError } from './sample-out-of-bounds-error.ts';
+import { SampleWindow } from './sample-window.ts';
+import { SeriesResolver } from './series-resolver.ts';
+import { WriteRejectedError } from './write-rejected-error.ts';
+
+export interface WriterOptions {
+  /** The bulk-write pool (`Storage.pool`); the writer never ends it. */
+  pool: pg.Pool;
+  log: Logger;
+  /** Rows per INSERT statement inside one batch's transaction; default 50 000. */
+  maxRowsPerStatement?: number;
+  /** Series ids kept in memory before the cache starts over; default 2 000 000. */
+  maxCachedSeries?: number;
+  /** How stale `series.last_seen_at` may get before a write moves it; default 10 minutes. */
+  lastSeenIntervalMs?: number;
+}
+
+// Binary array parameters keep every float8 bit (see sample-columns.ts). ON CONFLICT DO NOTHING on
+// the unique (series_id, time) makes a retried batch a no-op: the first value stored wins.
+const INSERT_SAMPLES = `
+  INSERT INTO samples (series_id, "time", value)
+  SELECT * FROM unnest($1::int8[], $2::timestamptz[], $3::float8[])
+  ON CONFLICT (series_id, "time") DO NOTHING`;
+
+const staleView = new DataView(new ArrayBuffer(8));
+
+/** Whether `value` carries the stale marker's exact bits. */
+function hasStaleBits(value: number): boolean {
+  if (!Number.isNaN(value)) return false;
+  staleView.setFloat64(0, value);
+  return staleView.getBigUint64(0) === STALE_NAN_BITS;
+}
+
+/** Turns what `pg` threw into the writer's typed errors. */
+function translate(err: unknown, window: SampleWindow): Error {
+  if (err instanceof SampleOutOfBoundsError || err instanceof StorageError) return err;
+  const code = (err as { code?: unknown }).code;
+  if (code === '23514') {
+    window.invalidate(); // a partition went away between the check and the insert
+    return new SampleOutOfBoundsError(Number.NaN, Number.NaN, { cause: err });
+  }
+  if (typeof code === 'string' && code.startsWith('22')) return new WriteRejectedError(`PostgreSQL refused the data: ${(err as Error).message}`, { cause: err });
+  return new StorageError('STORAGE_UNAVAILABLE', `writing samples failed: ${(err as Error).message}`, { cause: err, retryable: isRetryable(err) });
+}
+
+/**
+ * The batched, idempotent writer every ingest path uses: series resolved through an in-memory cache
+ * (new ones created in one statement), samples inserted as binary arrays, metadata upserted, all of a
+ * batch's samples and metadata in one transaction. `write` resolves only after COMMIT.
+ */
+export function createWriter(options: WriterOptions): Writer {
+  const { pool } = options;
+  const log = options.log.child({ module: 'writer' });
+  const maxRows = options.maxRowsPerStatement ?? 50_000;
+  const resolver = new SeriesResolver({ pool, maxEntries: options.maxCachedSeries, lastSeenIntervalMs: options.lastSeenIntervalMs });
+  const window = new SampleWindow(pool);
+  const knownMetadata = new Map<string, string>();
+  let closed = false;
+
+  async function write(batch: WriteBatch): Promise<WriteResult> {
+    if (closed) throw new StorageError('STORAGE_UNAVAILABLE', 'the writer is closed', { retryable: true });
+    const withSamples = batch.series.filter((s) => s.samples.length > 0);
+    let total = 0;
+    for (const s of withSamples) total += s.samples.length;
+    const metadata = batch.metadata ?? [];
+    if (total === 0 && metadata.length === 0) return { samples: 0, duplicates: 0, newSeries: 0, metadata: 0, outOfBounds: 0 };
+    try {
+      const times: number[] = [];
+      for (const s of withSamples) for (const sample of s.samples) times.push(sample.timestampMs);
+      const fits = await window.check(times);
+      let outOfBounds = 0;
+      let firstOut = Number.NaN;
+      for (const t of times) {
+        if (fits(t)) continue;
+        if (outOfBounds++ === 0) firstOut = t;
+      }
+      if (outOfBounds > 0 && (batch.onOutOfBounds ?? 'reject') === 'reject') throw new SampleOutOfBoundsError(outOfBounds, firstOut);
+      const nowMs = Date.now();
+      const { ids, created, seen } = await resolver.resolve(withSamples.map((s) => s.labels), nowMs);
+      const columns = new SampleColumns(total - outOfBounds);
+      withSamples.forEach((s, i) => {
+        const id = ids[i]!;
+        for (const sample of s.samples) {
+          if (outOfBounds > 0 && !fits(sample.timestampMs)) continue;
+          columns.push(id, sample.timestampMs, sample.value, sample.stale === true || hasStaleBits(sample.value));
+        }
+      });
+      const stored = await transaction(async (client) => {
+        let inserted = 0;
+        for (let from = 0; from < columns.length; from += maxRows) {
+          const to = Math.min(columns.length, from + maxRows);
+          const result = await client.query(INSERT_SAMPLES, columns.slice(from, to));
+          inserted += result.rowCount ?? 0;
+        }
+        const recordMetadata = await upsertMetadata(client, knownMetadata, metadata);
+        return { inserted, recordMetadata };
+      });
+      stored.recordMetadata();
+      // Best effort and outside the batch's transaction: last_seen_at is a hint, not data.
+      await resolver.touch(seen).catch((err: unknown) => log.warn({ err }, 'updating series.last_seen_at failed'));
+      return {
+        samples: stored.inserted,
+        duplicates: columns.length - stored.inserted,
+        newSeries: created,
+        metadata: metadata.length,
+        outOfBounds,
+      };
+    } catch (err) {
+      throw translate(err, window);
+    }
+  }
+
+  async function transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (err) {
+      // A failed ROLLBACK means the connection is broken: release it as such so the pool drops it.
+      const broken = await client.query('ROLLBACK').then(
+        () => undefined,
+        (rollbackErr: unknown) => rollbackErr as Error,
+      );
+      client.release(broken ?? (isRetryable(err) ? (err as Error) : undefined));
+      throw err;
+    }
+  }
+
+  return {
+    write,
+    close: () => {
+      closed = true;
+      return Promise.resolve();
+    },
+  };
+}

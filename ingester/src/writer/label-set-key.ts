@@ -1,0 +1,24 @@
+import type { Labels } from '../write-batch.ts';
+
+/**
+ * The canonical encoding of a label set: its (name, value) pairs sorted by name, as JSON. Equal label
+ * sets give equal keys whatever order their names came in, and different ones never collide, so the
+ * key can index the series cache directly.
+ */
+export function labelSetKey(labels: Labels): string {
+  const names = Object.keys(labels).sort();
+  const flat: string[] = new Array<string>(names.length * 2);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    flat[2 * i] = name;
+    flat[2 * i + 1] = labels[name]!;
+  }
+  return JSON.stringify(flat);
+}
+
+/** `series.metric_name` and `series.labels` (every label but `__name__`, as JSON) of a label set. */
+export function seriesColumns(labels: Labels): { metricName: string; labelsJson: string } {
+  const rest: Labels = {};
+  for (const name of Object.keys(labels).sort()) if (name !== '__name__') rest[name] = labels[name]!;
+  return { metricName: labels.__name__ ?? '', labelsJson: JSON.stringify(rest) };
+}

@@ -1,0 +1,104 @@
+import type pg from 'pg';
+import type { Labels } from '../write-batch.ts';
+import { labelSetKey, seriesColumns } from './label-set-key.ts';
+
+interface CachedSeries {
+  id: number;
+  /** When `series.last_seen_at` was last moved forward by this process (ms). */
+  seenAtMs: number;
+}
+
+export interface SeriesResolverOptions {
+  pool: pg.Pool;
+  /** Entries kept before the cache starts over; default 2 000 000. */
+  maxEntries?: number;
+  /** How stale `series.last_seen_at` may get before a write moves it; default 10 minutes. */
+  lastSeenIntervalMs?: number;
+}
+
+// One statement creates what is missing and answers every id. Rows are inserted in key order so two
+// batches creating the same series lock them in the same order; a series another transaction committed
+// after this statement's snapshot comes back NULL and is fetched again by `SELECT_SQL`.
+const CREATE_SQL = `
+  WITH wanted AS (SELECT * FROM unnest($1::text[], $2::jsonb[]) WITH ORDINALITY AS w(metric_name, labels, ord)),
+  created AS (
+    INSERT INTO series (metric_name, labels)
+    SELECT metric_name, labels FROM wanted ORDER BY metric_name, labels
+    ON CONFLICT (metric_name, labels) DO NOTHING
+    RETURNING id, metric_name, labels
+  )
+  SELECT wanted.ord::int AS ord, coalesce(created.id, series.id) AS id, created.id IS NOT NULL AS created
+    FROM wanted
+    LEFT JOIN created ON created.metric_name = wanted.metric_name AND created.labels = wanted.labels
+    LEFT JOIN series ON series.metric_name = wanted.metric_name AND series.labels = wanted.labels`;
+const SELECT_SQL = `
+  SELECT wanted.ord::int AS ord, series.id
+    FROM unnest($1::text[], $2::jsonb[]) WITH ORDINALITY AS wanted(metric_name, labels, ord)
+    JOIN series ON series.metric_name = wanted.metric_name AND series.labels = wanted.labels`;
+
+/** Label sets → `series.id`, through an in-memory cache; unknown series are created in one statement. */
+export class SeriesResolver {
+  private readonly cache = new Map<string, CachedSeries>();
+  private readonly pool: pg.Pool;
+  private readonly maxEntries: number;
+  private readonly lastSeenIntervalMs: number;
+
+  constructor(options: SeriesResolverOptions) {
+    this.pool = options.pool;
+    this.maxEntries = options.maxEntries ?? 2_000_000;
+    this.lastSeenIntervalMs = options.lastSeenIntervalMs ?? 600_000;
+  }
+
+  /** Ids for each label set (same order), how many series were new, and the ids whose last_seen_at is due. */
+  async resolve(labelSets: Labels[], nowMs: number): Promise<{ ids: number[]; created: number; seen: number[] }> {
+    const ids = new Array<number>(labelSets.length);
+    const seen: number[] = [];
+    const missing = new Map<string, number[]>();
+    for (let i = 0; i < labelSets.length; i++) {
+      const key = labelSetKey(labelSets[i]!);
+      const hit = this.cache.get(key);
+      if (hit !== undefined) {
+        ids[i] = hit.id;
+        if (nowMs - hit.seenAtMs >= this.lastSeenIntervalMs) {
+          hit.seenAtMs = nowMs;
+          seen.push(hit.id);
+        }
+      } else {
+        const positions = missing.get(key);
+        if (positions === undefined) missing.set(key, [i]);
+        else positions.push(i);
+      }
+    }
+    let created = 0;
+    if (missing.size > 0) {
+      const keys = [...missing.keys()];
+      const columns = keys.map((key) => seriesColumns(labelSets[missing.get(key)![0]!]!));
+      const names = columns.map((c) => c.metricName);
+      const labels = columns.map((c) => c.labelsJson);
+      const found = new Map<number, number>();
+      const first = await this.pool.query<{ ord: number; id: string | null; created: boolean }>(CREATE_SQL, [names, labels]);
+      for (const row of first.rows) {
+        if (row.id !== null) found.set(row.ord, Number(row.id));
+        if (row.created) created++;
+      }
+      if (found.size < keys.length) {
+        const again = await this.pool.query<{ ord: number; id: string }>(SELECT_SQL, [names, labels]);
+        for (const row of again.rows) found.set(row.ord, Number(row.id));
+      }
+      if (this.cache.size + keys.length > this.maxEntries) this.cache.clear();
+      keys.forEach((key, k) => {
+        const id = found.get(k + 1);
+        if (id === undefined) throw new Error(`series ${key} was neither created nor found`);
+        this.cache.set(key, { id, seenAtMs: nowMs });
+        for (const position of missing.get(key)!) ids[position] = id;
+      });
+    }
+    return { ids, created, seen };
+  }
+
+  /** Moves `series.last_seen_at` of `ids` to now (once per `lastSeenIntervalMs` per series, not per sample). */
+  async touch(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.pool.query('UPDATE series SET last_seen_at = now() WHERE id = ANY($1::int8[])', [ids]);
+  }
+}
