@@ -1,4 +1,11 @@
+import { metricsRoutes } from './metrics/metrics-routes.ts';
 import type { RouteModule } from './route.ts';
+import { sdRoutes } from './sd/sd-routes.ts';
+import { serverRoutes } from './servers/server-routes.ts';
 
 /** Every route module of the API, in mounting order; the OpenAPI document and the authorization matrix are built from the same list. */
-export const ROUTE_MODULES: readonly RouteModule[] = [];
+export const ROUTE_MODULES: readonly RouteModule[] = [
+  serverRoutes,
+  metricsRoutes,
+  sdRoutes,
+];

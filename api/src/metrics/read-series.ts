@@ -1,0 +1,105 @@
+import type pg from 'pg';
+import type { SeriesSource } from './choose-step.ts';
+
+export interface SeriesQuery {
+  serverId: string;
+  fromMs: number;
+  toMs: number;
+  stepSeconds: number;
+  source: SeriesSource;
+  maxPoints: number;
+}
+
+// Snapshot fields of a series: JSON name → the raw column and its rollup average. Both tables carry these.
+const FIELDS = [
+  ['cpuUsage', 'cpu_usage'],
+  ['memoryUsage', 'memory_usage'],
+  ['diskUsage', 'disk_usage'],
+  ['load1', 'load1'],
+  ['netRxBps', 'net_rx_bps'],
+  ['netTxBps', 'net_tx_bps'],
+] as const;
+
+/** JSON names of the averaged fields of every point, in order. */
+export const SERIES_FIELDS: readonly string[] = FIELDS.map(([name]) => name);
+
+const ISO = `'YYYY-MM-DD"T"HH24:MI:SS"Z"'`;
+
+// The whole answer as one JSON text: the server's row drives it, so an unknown id yields no row.
+function answer(points: string): string {
+  return `
+    SELECT json_build_object(
+      'serverId', s.id,
+      'from', to_char($2::timestamptz AT TIME ZONE 'UTC', ${ISO}),
+      'to', to_char($3::timestamptz AT TIME ZONE 'UTC', ${ISO}),
+      'stepSeconds', $4::int,
+      'source', $5::text,
+      'maxPoints', $6::int,
+      'fields', $7::text[],
+      'points', coalesce((${points}), '[]'::json)
+    )::text AS body
+    FROM servers s WHERE s.id = $1`;
+}
+
+const pointObject = (avg: (column: string) => string) =>
+  `json_build_object('timestamp', to_char(t AT TIME ZONE 'UTC', ${ISO}), 'samples', n, ${FIELDS.map(([name, column]) => `'${name}', ${avg(column)}`).join(', ')})`;
+
+// Raw path: snapshots of whole buckets from the one holding `from` to the one holding `to`.
+const RAW_POINTS = `
+  SELECT json_agg(${pointObject((c) => c)} ORDER BY t)
+  FROM (
+    SELECT sextant_bucket(make_interval(secs => $4), "timestamp") AS t, count(*) AS n,
+           ${FIELDS.map(([, c]) => `avg(${c}) AS ${c}`).join(', ')}
+    FROM metrics_snapshots
+    WHERE server_id = $1
+      AND "timestamp" >= sextant_bucket(make_interval(secs => $4), $2)
+      AND "timestamp" <= $3
+    GROUP BY 1
+  ) b`;
+
+// Rollup path: closed hours from metrics_snapshots_1h, and the hours after the newest rolled-up one
+// (not materialised yet) aggregated from raw snapshots; hours are then merged into steps, averages
+// weighted by their sample counts so every point is the mean over its snapshots.
+const ROLLUP_POINTS = `
+  WITH rolled AS (
+    SELECT bucket, samples, ${FIELDS.map(([, c]) => `${c}_avg AS ${c}`).join(', ')}
+    FROM metrics_snapshots_1h
+    WHERE server_id = $1
+      AND bucket >= sextant_bucket(make_interval(secs => $4), $2)
+      AND bucket <= $3
+  ), edge AS (
+    SELECT coalesce(max(bucket) + INTERVAL '1 hour', sextant_bucket(make_interval(secs => $4), $2)) AS t FROM rolled
+  ), hours AS (
+    SELECT * FROM rolled
+    UNION ALL
+    SELECT sextant_bucket(INTERVAL '1 hour', "timestamp"), count(*), ${FIELDS.map(([, c]) => `avg(${c})`).join(', ')}
+    FROM metrics_snapshots, edge
+    WHERE server_id = $1 AND "timestamp" >= edge.t AND "timestamp" <= $3
+    GROUP BY 1
+  )
+  SELECT json_agg(${pointObject((c) => c)} ORDER BY t)
+  FROM (
+    SELECT sextant_bucket(make_interval(secs => $4), bucket) AS t, sum(samples) AS n,
+           ${FIELDS.map(([, c]) => `sum(${c} * samples) / nullif(sum(samples) FILTER (WHERE ${c} IS NOT NULL), 0) AS ${c}`).join(', ')}
+    FROM hours
+    GROUP BY 1
+  ) b`;
+
+const STATEMENTS = {
+  raw: { name: 'sextant-series-raw', text: answer(RAW_POINTS) },
+  rollup: { name: 'sextant-series-rollup', text: answer(ROLLUP_POINTS) },
+} as const;
+
+/**
+ * One server's bucketed series as the JSON text of the API answer, built entirely in SQL;
+ * `undefined` when the server does not exist. Each point is the mean over the snapshots of the
+ * bucket that starts at its `timestamp`.
+ */
+export async function readSeries(pool: pg.Pool, query: SeriesQuery): Promise<string | undefined> {
+  const statement = STATEMENTS[query.source];
+  const result = await pool.query<{ body: string }>({
+    ...statement,
+    values: [query.serverId, new Date(query.fromMs), new Date(query.toMs), query.stepSeconds, query.source, query.maxPoints, SERIES_FIELDS],
+  });
+  return result.rows[0]?.body;
+}
