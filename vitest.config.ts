@@ -28,6 +28,7 @@ export default defineConfig({
       project('@sextant/ingester', 'ingester', withDatabase),
       project('@sextant/api', 'api', withDatabase),
       project('@sextant/e2e', 'test/e2e'),
+      project('@sextant/deploy', 'test/deploy', withDatabase),
     ],
   },
 });
