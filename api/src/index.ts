@@ -1,2 +1,18 @@
 export type { Principal, RouteAuth, RouteInput, RouteResponse, RouteSpec, RouteDeps, RouteModule } from './route.ts';
 export { defineRoute } from './route.ts';
+export { ROUTE_MODULES } from './routes.ts';
+export { createApp, API_VERSION } from './create-app.ts';
+export type { ApiApp, CreateAppOptions } from './create-app.ts';
+export { startApi } from './start-api.ts';
+export type { RunningApi } from './start-api.ts';
+export { apiConfigSchema, apiEnvHelp } from './config.ts';
+export type { ApiConfig } from './config.ts';
+export { loadJwtKeys } from './auth/jwt-keys.ts';
+export type { JwtKeys } from './auth/jwt-keys.ts';
+export { ACCESS_TOKEN_TTL_S, signAccessToken, verifyAccessToken } from './auth/access-token.ts';
+export type { AccessClaims } from './auth/access-token.ts';
+export { ApiError, notFound } from './http/api-error.ts';
+export type { ApiErrorCode } from './http/api-error.ts';
+export { problemSchema, PROBLEM_CONTENT_TYPE } from './http/problem.ts';
+export { buildOpenApi, openApiPath } from './openapi/build-openapi.ts';
+export type { OpenApiDocument } from './openapi/build-openapi.ts';

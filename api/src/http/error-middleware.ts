@@ -1,0 +1,80 @@
+import { STATUS_CODES } from 'node:http';
+import type { Middleware } from 'koa';
+import { isRetryable } from '@sextant/storage';
+import { ApiError } from './api-error.ts';
+import { PROBLEM_CONTENT_TYPE } from './problem.ts';
+import type { Problem } from './problem.ts';
+
+const CODE_BY_STATUS: Readonly<Record<number, string>> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+  503: 'STORAGE_UNAVAILABLE',
+};
+
+/** Seconds a client should wait before retrying after storage trouble. */
+const STORAGE_RETRY_AFTER_S = 5;
+
+/** Translates anything thrown into an `ApiError`: the one place where errors meet HTTP. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (isRetryable(err)) {
+    return new ApiError(503, 'STORAGE_UNAVAILABLE', 'the database is unavailable, retry later', {
+      cause: err,
+      headers: { 'Retry-After': String(STORAGE_RETRY_AFTER_S) },
+    });
+  }
+  const e = err as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown; code?: unknown; headers?: unknown; originalError?: unknown };
+  // koa-jwt wraps whatever failed while checking a token; storage trouble there is not the caller's fault.
+  if (e?.originalError !== undefined && isRetryable(e.originalError)) return toApiError(e.originalError);
+  if (e?.code === '23505') return new ApiError(409, 'CONFLICT', 'that already exists', { cause: err });
+  if (e?.code === '23503') return new ApiError(409, 'CONFLICT', 'a referenced record does not exist or is still referenced', { cause: err });
+  const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    const message = e.expose === true && typeof e.message === 'string' ? e.message : (STATUS_CODES[status] ?? 'Bad Request');
+    const headers = typeof e.headers === 'object' && e.headers !== null ? (e.headers as Record<string, string>) : undefined;
+    return new ApiError(status, CODE_BY_STATUS[status] ?? 'BAD_REQUEST', message, { cause: err, ...(headers === undefined ? {} : { headers }) });
+  }
+  return new ApiError(status >= 500 && status < 600 ? status : 500, 'INTERNAL', 'internal error', { cause: err });
+}
+
+/**
+ * Every error becomes `application/problem+json` with a stable `code`: 4xx messages are shown,
+ * 5xx are logged with their cause and answered generically. Unmatched requests become 404 problems.
+ */
+export function errorMiddleware(): Middleware {
+  return async function problems(ctx, next) {
+    let error: ApiError | undefined;
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body == null) error = new ApiError(404, 'NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
+    } catch (err) {
+      error = toApiError(err);
+      const log = ctx.state.log ?? ctx.app.context.log;
+      if (error.status >= 500) log?.error({ err, code: error.code }, 'request failed');
+      else log?.debug({ err: (err as Error).message, code: error.code }, 'request refused');
+    }
+    if (error === undefined) return;
+    const problem: Problem = {
+      type: `urn:sextant:problem:${error.code.toLowerCase().replaceAll('_', '-')}`,
+      title: STATUS_CODES[error.status] ?? 'Error',
+      status: error.status,
+      detail: error.expose ? error.message : 'internal error',
+      code: error.code,
+      instance: ctx.path,
+      ...(typeof ctx.state.requestId === 'string' ? { requestId: ctx.state.requestId } : {}),
+      ...(error.errors === undefined ? {} : { errors: error.errors }),
+    };
+    // Headers set before the error (e.g. a half-built response) must not leak; keep the cross-cutting ones.
+    for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);
+    ctx.status = error.status;
+    ctx.type = PROBLEM_CONTENT_TYPE;
+    ctx.body = problem;
+  };
+}
