@@ -1,0 +1,38 @@
+import { mqttAlertSchema } from '@sextant/contracts';
+import type { MqttAlert } from '@sextant/contracts';
+
+/** One change of one alert, shaped as the REST API returns alerts (`status` firing|resolved|acknowledged). */
+export type AlertEvent = MqttAlert;
+
+/**
+ * The one way alert changes reach live subscribers. The alert engine (and the ack route, and the
+ * Alertmanager bridge) call `emit` after the change has committed; the MQTT fan-out subscribes and
+ * publishes `sextant/v1/alerts/{serverId}/{alertId}` (QoS 1, not retained).
+ */
+export interface AlertEvents {
+  /** Announces a committed alert change. Throws a `ZodError` when `event` does not fit the contract. */
+  emit(event: AlertEvent): void;
+  /** Calls `listener` for every later event; returns the function that stops it. */
+  subscribe(listener: (event: AlertEvent) => void): () => void;
+}
+
+/** An in-process `AlertEvents`; a listener that throws does not stop the others or the emitter. */
+export function createAlertEvents(onListenerError: (err: unknown) => void = () => undefined): AlertEvents {
+  const listeners = new Set<(event: AlertEvent) => void>();
+  return {
+    emit(event) {
+      const checked = mqttAlertSchema.parse(event);
+      for (const listener of listeners) {
+        try {
+          listener(checked);
+        } catch (err) {
+          onListenerError(err);
+        }
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

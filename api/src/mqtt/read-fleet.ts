@@ -1,0 +1,68 @@
+import type pg from 'pg';
+
+/** One server as the MQTT publisher sees it: its status and its latest snapshot, if any. */
+export interface FleetRow {
+  id: string;
+  name: string;
+  status: 'up' | 'down' | 'unknown';
+  updatedAt: Date;
+  snapshot: {
+    timestamp: Date;
+    cpu_usage: number | null;
+    memory_usage: number | null;
+    disk_usage: number | null;
+    load1: number | null;
+    net_rx_bps: number | null;
+    net_tx_bps: number | null;
+  } | null;
+}
+
+interface Row {
+  id: string;
+  name: string;
+  status: FleetRow['status'];
+  updated_at: Date;
+  ts: Date | null;
+  cpu_usage: number | null;
+  memory_usage: number | null;
+  disk_usage: number | null;
+  load1: number | null;
+  net_rx_bps: number | null;
+  net_tx_bps: number | null;
+}
+
+/**
+ * Every server (or those in `ids`) with its newest `metrics_snapshots` row. Reads committed data
+ * only, so whatever it returns is durable. The lateral lookup walks the (server_id, timestamp)
+ * unique index backwards: one probe per server (per partition on plain PostgreSQL).
+ */
+export async function readFleet(pool: pg.Pool, ids?: readonly string[]): Promise<FleetRow[]> {
+  const result = await pool.query<Row>(
+    `SELECT s.id, s.name, s.status, s.updated_at, m."timestamp" AS ts,
+            m.cpu_usage, m.memory_usage, m.disk_usage, m.load1, m.net_rx_bps, m.net_tx_bps
+       FROM servers s
+       LEFT JOIN LATERAL (
+         SELECT * FROM metrics_snapshots ms WHERE ms.server_id = s.id ORDER BY ms."timestamp" DESC LIMIT 1
+       ) m ON true
+      WHERE $1::uuid[] IS NULL OR s.id = ANY($1::uuid[])`,
+    [ids ?? null],
+  );
+  return result.rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    updatedAt: r.updated_at,
+    snapshot:
+      r.ts === null
+        ? null
+        : {
+            timestamp: r.ts,
+            cpu_usage: r.cpu_usage,
+            memory_usage: r.memory_usage,
+            disk_usage: r.disk_usage,
+            load1: r.load1,
+            net_rx_bps: r.net_rx_bps,
+            net_tx_bps: r.net_tx_bps,
+          },
+  }));
+}

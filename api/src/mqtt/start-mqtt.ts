@@ -1,0 +1,128 @@
+import { createServer } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Aedes } from 'aedes';
+import type pg from 'pg';
+import { mqttAlertTopic, parseMqttTopic } from '@sextant/contracts';
+import type { Logger } from '@sextant/log';
+import { createAedesSink } from './aedes-sink.ts';
+import type { AlertEvents } from './alert-events.ts';
+import { createBroker } from './create-broker.ts';
+import { createExternalSink } from './external-sink.ts';
+import { startFleetPublisher } from './fleet-publisher.ts';
+import type { FleetPublisher } from './fleet-publisher.ts';
+import { createMqttAuthenticator } from './mqtt-authenticator.ts';
+import type { AccessTokenVerifier } from './mqtt-authenticator.ts';
+import type { MqttConfig } from './mqtt-config.ts';
+import type { MqttSink } from './mqtt-sink.ts';
+
+export interface StartMqttOptions {
+  config: MqttConfig;
+  /** The database: users and tokens for logins, servers and snapshots to publish, LISTEN. */
+  storage: { pool: pg.Pool };
+  log: Logger;
+  /** Alert changes to publish; the alert engine emits into the same object. */
+  alertEvents: AlertEvents;
+  /** Checks an access JWT given as password (the API's `verifyAccessToken` with its keys); without it JWTs are refused. */
+  verifyAccessToken?: AccessTokenVerifier;
+}
+
+/** Sextant's MQTT side, running. */
+export interface MqttFanout {
+  /** `embedded`: aedes on MQTT_PORT; `external`: publishing to MQTT_URL, `/mqtt` relaying it. */
+  readonly mode: 'embedded' | 'external';
+  /** Where the embedded broker listens (TCP); undefined with MQTT_URL. */
+  readonly address: { host: string; port: number } | undefined;
+  /** The broker browsers reach at `/mqtt`: serves one upgraded WebSocket stream as an MQTT connection. */
+  handle(stream: Duplex, request: IncomingMessage): void;
+  readonly publisher: FleetPublisher;
+  readonly sink: MqttSink;
+  /** Stops publishing, announces `offline`, disconnects every client and closes the listener. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the MQTT fan-out. Without `MQTT_URL`: an embedded aedes broker on `MQTT_HOST:MQTT_PORT`
+ * (MQTT 3.1/3.1.1) that Sextant publishes into. With it: a client publishing to that broker, and a
+ * local relay broker (no TCP listener) holding a copy of `sextant/v1/#` for `/mqtt`, where browsers
+ * subscribe. Either way clients log in per the MQTT contract and may only subscribe.
+ */
+export async function startMqtt(options: StartMqttOptions): Promise<MqttFanout> {
+  const { config } = options;
+  const log = options.log.child({ module: 'mqtt' });
+  const homeAssistantPrefix = config.MQTT_HOMEASSISTANT ? config.MQTT_HOMEASSISTANT_PREFIX : undefined;
+  const authenticate = createMqttAuthenticator({ pool: options.storage.pool, verifyAccessToken: options.verifyAccessToken });
+  const broker = await createBroker({ authenticate, log, acl: homeAssistantPrefix === undefined ? {} : { homeAssistantPrefix } });
+  let server: Server | undefined;
+  let sink: MqttSink;
+  try {
+    if (config.MQTT_URL === undefined) {
+      server = await listen(broker, config.MQTT_HOST, config.MQTT_PORT);
+      sink = createAedesSink(broker, log);
+    } else {
+      sink = createExternalSink({
+        url: config.MQTT_URL,
+        username: config.MQTT_USERNAME,
+        password: config.MQTT_PASSWORD,
+        log,
+        eventLimit: config.MQTT_ALERT_QUEUE,
+        relay: (topic, payload, qos) => relayInto(broker, topic, payload, qos),
+      });
+    }
+  } catch (err) {
+    await closeBroker(broker);
+    throw err;
+  }
+  const publisher = await startFleetPublisher({
+    pool: options.storage.pool,
+    publish: (message) => sink.publish(message),
+    log,
+    resyncIntervalMs: config.MQTT_RESYNC_INTERVAL,
+    homeAssistantPrefix,
+  });
+  sink.onReconnect(() => publisher.republishAll());
+  const stopAlerts = options.alertEvents.subscribe((alert) => {
+    sink.publish({ topic: mqttAlertTopic(alert.serverId, alert.id), payload: JSON.stringify(alert), qos: 1, retain: false });
+  });
+  const address = server === undefined ? undefined : { host: config.MQTT_HOST, port: (server.address() as AddressInfo).port };
+  if (address !== undefined) log.info(address, 'embedded MQTT broker listening');
+  let closing: Promise<void> | undefined;
+  return {
+    mode: config.MQTT_URL === undefined ? 'embedded' : 'external',
+    address,
+    handle: (stream, request) => broker.handle(stream, request),
+    publisher,
+    sink,
+    close: () =>
+      (closing ??= (async () => {
+        stopAlerts();
+        await publisher.close();
+        await sink.close();
+        await closeBroker(broker);
+        if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
+      })()),
+  };
+}
+
+function listen(broker: Aedes, host: string, port: number): Promise<Server> {
+  const server = createServer((socket) => broker.handle(socket));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+// What the external broker delivers is copied into the relay broker; its retained topics (all but
+// alert events) are kept retained there, so a browser subscribing later gets the current state.
+function relayInto(broker: Aedes, topic: string, payload: Buffer, qos: 0 | 1 | 2): void {
+  const retain = parseMqttTopic(topic)?.kind !== 'alert';
+  broker.publish({ cmd: 'publish', topic, payload, qos, retain, dup: false }, () => undefined);
+}
+
+function closeBroker(broker: Aedes): Promise<void> {
+  return new Promise((resolve) => broker.close(() => resolve()));
+}
