@@ -97,7 +97,7 @@ describe('MQTT fan-out through the embedded broker', () => {
     }
   });
 
-  it('lets in a user's password, their access JWT, and an API token under its owner's name', async () => {
+  it('lets in a password, an access JWT of the same user, and an API token under its owner name', async () => {
     const { viewer } = fleet.users;
     for (const credentials of [
       { username: viewer.username, password: viewer.password },
