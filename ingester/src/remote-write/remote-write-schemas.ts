@@ -1,0 +1,82 @@
+import path from 'node:path';
+import protobuf from 'protobufjs';
+import { STALE_NAN_BITS } from '../write-batch.ts';
+
+/** A decoded `Sample` of either version; `stale` is read from the raw 8 bytes (compat §2.6). */
+export interface DecodedSample {
+  value: number;
+  timestamp: number;
+  stale: boolean;
+}
+
+/** The message types the receiver decodes. */
+export interface RemoteWriteSchemas {
+  v1: protobuf.Type;
+  v2: protobuf.Type;
+}
+
+const STALE_HIGH = Number(STALE_NAN_BITS >> 32n);
+const STALE_LOW = Number(STALE_NAN_BITS & 0xffff_ffffn);
+const TWO_63 = 2 ** 63;
+const TWO_64 = 2 ** 64;
+const TAG_VALUE = (1 << 3) | 1; // field 1, fixed64
+const TAG_TIMESTAMP = (2 << 3) | 0; // field 2, varint
+
+// An int64 varint as a number (exact below 2^53, which covers any ms timestamp); protobufjs would
+// give a Long object per sample.
+function readInt64(r: protobuf.Reader): number {
+  let result = 0;
+  let scale = 1;
+  for (let i = 0; i < 10; i++) {
+    if (r.pos >= r.len) throw new RangeError('index out of range');
+    const byte = r.buf[r.pos++]!;
+    result += (byte & 0x7f) * scale;
+    if (byte < 0x80) return result >= TWO_63 ? result - TWO_64 : result;
+    scale *= 128;
+  }
+  throw new Error('invalid varint encoding');
+}
+
+// Replaces the generated decoder of `Sample` (same wire format, both versions): JS may quieten a
+// NaN's payload once it is a number, so the stale marker is recognised from its bytes here.
+function decodeSample(r: protobuf.Reader, length: number): DecodedSample {
+  const end = r.pos + length;
+  if (end > r.len) throw new RangeError('index out of range');
+  const sample: DecodedSample = { value: 0, timestamp: 0, stale: false };
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag === TAG_VALUE) {
+      if (r.pos + 8 > end) throw new RangeError('index out of range');
+      const b = r.buf;
+      const p = r.pos;
+      const low = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+      const high = (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) >>> 0;
+      sample.stale = high === STALE_HIGH && low === STALE_LOW;
+      sample.value = r.double();
+    } else if (tag === TAG_TIMESTAMP) {
+      sample.timestamp = readInt64(r);
+    } else {
+      r.skipType(tag & 7);
+    }
+  }
+  if (r.pos !== end) throw new RangeError('sample overruns its length');
+  return sample;
+}
+
+let loaded: RemoteWriteSchemas | undefined;
+
+/** The remote-write 1.0 and 2.0 request types, loaded once from the .proto files beside this module. */
+export function remoteWriteSchemas(): RemoteWriteSchemas {
+  if (loaded !== undefined) return loaded;
+  const root = new protobuf.Root();
+  root.loadSync([path.join(import.meta.dirname, 'remote-write-v1.proto'), path.join(import.meta.dirname, 'remote-write-v2.proto')], { keepCase: true });
+  root.resolveAll();
+  for (const name of ['prometheus.Sample', 'io.prometheus.write.v2.Sample']) {
+    const type = root.lookupType(name);
+    // setup() generates every codec and would overwrite `decode` if it ran later (on a first encode).
+    type.setup();
+    type.decode = decodeSample as unknown as protobuf.Type['decode'];
+  }
+  loaded = { v1: root.lookupType('prometheus.WriteRequest'), v2: root.lookupType('io.prometheus.write.v2.Request') };
+  return loaded;
+}
