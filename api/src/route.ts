@@ -5,8 +5,9 @@ import type { Logger } from '@sextant/log';
 import type { Capabilities, Storage } from '@sextant/storage';
 
 /** Who may call a route. `public`: anyone. Otherwise a logged-in user (or API token) of at least `role`;
- *  an API token must also carry `scope` (default: `read` for GET, `write` otherwise). */
-export type RouteAuth = { public: true } | { role: Role; scope?: TokenScope };
+ *  an API token must also carry `scope` (default: `read` for GET, `write` otherwise). `loginOnly`
+ *  refuses API tokens altogether (403 `LOGIN_REQUIRED`), e.g. for minting tokens. */
+export type RouteAuth = { public: true } | { role: Role; scope?: TokenScope; loginOnly?: boolean };
 
 /** The authenticated caller, set on `ctx.state.principal` by the auth middleware. */
 export interface Principal {

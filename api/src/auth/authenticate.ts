@@ -78,6 +78,9 @@ export function authorize(route: RouteSpec, principal: Principal): void {
   if (!roleAtLeast(principal.role, route.auth.role)) {
     throw new ApiError(403, 'FORBIDDEN', `this needs the ${route.auth.role} role`);
   }
+  if (route.auth.loginOnly === true && principal.tokenId !== undefined) {
+    throw new ApiError(403, 'LOGIN_REQUIRED', 'API tokens cannot do this; log in');
+  }
   const scope = requiredScope(route);
   if (principal.scopes !== undefined && !principal.scopes.includes(scope)) {
     throw new ApiError(403, 'INSUFFICIENT_SCOPE', `this API token lacks the ${scope} scope`);

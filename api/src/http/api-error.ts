@@ -8,6 +8,7 @@ export type ApiErrorCode =
   | 'REFRESH_TOKEN_REUSED'
   | 'FORBIDDEN'
   | 'INSUFFICIENT_SCOPE'
+  | 'LOGIN_REQUIRED'
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'CONFLICT'

@@ -39,7 +39,9 @@ export function toApiError(err: unknown): ApiError {
   if (status >= 400 && status < 500) {
     const message = e.expose === true && typeof e.message === 'string' ? e.message : (STATUS_CODES[status] ?? 'Bad Request');
     const headers = typeof e.headers === 'object' && e.headers !== null ? (e.headers as Record<string, string>) : undefined;
-    return new ApiError(status, CODE_BY_STATUS[status] ?? 'BAD_REQUEST', message, { cause: err, ...(headers === undefined ? {} : { headers }) });
+    // An error that carries its own stable code (e.g. `SERVER_NOT_FOUND`) keeps it.
+    const code = typeof e.code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(e.code) ? e.code : (CODE_BY_STATUS[status] ?? 'BAD_REQUEST');
+    return new ApiError(status, code, message, { cause: err, ...(headers === undefined ? {} : { headers }) });
   }
   return new ApiError(status >= 500 && status < 600 ? status : 500, 'INTERNAL', 'internal error', { cause: err });
 }

@@ -86,7 +86,7 @@ export function buildOpenApi(routes: readonly RouteSpec[], info: OpenApiDocument
       operationId: route.operationId,
       summary: route.summary,
       tags: route.tags,
-      security: isPublic ? [] : [{ bearerJwt: [] }, { apiToken: [requiredScope(route)] }],
+      security: isPublic ? [] : 'loginOnly' in route.auth && route.auth.loginOnly === true ? [{ bearerJwt: [] }] : [{ bearerJwt: [] }, { apiToken: [requiredScope(route)] }],
       ...('role' in route.auth ? { 'x-sextant-role': route.auth.role } : {}),
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(route.body !== undefined

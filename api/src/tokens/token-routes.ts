@@ -3,7 +3,7 @@ import { TOKEN_SCOPES, generateApiToken, roleAtLeast } from '@sextant/auth';
 import type { TokenScope } from '@sextant/auth';
 import { positiveDuration } from '@sextant/config';
 import type { AuthRuntime } from '../auth/auth-runtime.ts';
-import { ApiError, notFound } from '../http/api-error.ts';
+import { notFound } from '../http/api-error.ts';
 import { defineRoute } from '../route.ts';
 import type { RouteDeps, RouteSpec } from '../route.ts';
 
@@ -85,13 +85,12 @@ export function tokenRoutes(deps: RouteDeps & { auth: AuthRuntime }): RouteSpec[
       operationId: 'createToken',
       summary: 'Create an API token for the caller; the answer holds the secret, shown this once',
       tags: ['tokens'],
-      auth: { role: 'viewer' },
+      // A token must not mint tokens: the new one would outlive the revocation of the first.
+      auth: { role: 'viewer', loginOnly: true },
       body: createBody,
       status: 201,
       responses: { 201: { description: 'created', schema: apiTokenSchema.extend({ token: z.string().describe('the secret; not retrievable later') }) } },
       handler: async ({ body, principal }) => {
-        // A token must not mint tokens: that would outlive its own revocation.
-        if (principal!.tokenId !== undefined) throw new ApiError(403, 'FORBIDDEN', 'log in to create API tokens');
         const { token, hash } = generateApiToken();
         const inserted = await pool.query<{ id: string }>(
           `INSERT INTO api_tokens (user_id, name, token_hash, scopes, expires_at)
