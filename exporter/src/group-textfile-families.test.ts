@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ExpositionParseError, parseTextExposition } from './parse-text-exposition.ts';
+import { ExpositionParseError } from '@sextant/exposition';
+import { groupTextfileFamilies } from './group-textfile-families.ts';
 
-function only(text: string): ReturnType<typeof parseTextExposition> extends Map<string, infer F> ? F : never {
-  const fams = [...parseTextExposition(text).values()];
+function only(text: string): ReturnType<typeof groupTextfileFamilies> extends Map<string, infer F> ? F : never {
+  const fams = [...groupTextfileFamilies(text).values()];
   expect(fams).toHaveLength(1);
   return fams[0]!;
 }
 
-describe('parseTextExposition', () => {
+describe('groupTextfileFamilies', () => {
   it('reads HELP, TYPE, labels with escapes, spacing variants and special floats', () => {
     const fam = only(
       '# HELP m A \\\\ help\\nline\n# \tTYPE m gauge\n' +
@@ -25,7 +26,7 @@ describe('parseTextExposition', () => {
   });
 
   it('groups _bucket/_sum/_count of a histogram and quantiles of a summary per label set', () => {
-    const fams = parseTextExposition(
+    const fams = groupTextfileFamilies(
       '# TYPE h histogram\nh_bucket{x="1",le="0.5"} 1\nh_bucket{le="+Inf",x="1"} 3\nh_sum{x="1"} 2\nh_count{x="1"} 3\n' +
         '# TYPE s summary\ns{quantile="0.9"} 7\ns_sum 10\ns_count 4\n',
     );
@@ -39,7 +40,7 @@ describe('parseTextExposition', () => {
   });
 
   it('assigns names like expfmt: a counter TYPE does not claim `<name>_total`, untyped by default', () => {
-    const fams = parseTextExposition('# TYPE c counter\nc_total 12\n# Hrandom comment\n#\nu 1 1700000000000\n');
+    const fams = groupTextfileFamilies('# TYPE c counter\nc_total 12\n# Hrandom comment\n#\nu 1 1700000000000\n');
     expect([...fams.keys()]).toEqual(['c_total', 'u']);
     expect(fams.get('c_total')!.type).toBe('untyped');
     expect(fams.get('u')!.metrics[0]!.timestampMs).toBe(1700000000000);
@@ -60,6 +61,6 @@ describe('parseTextExposition', () => {
     ['duplicate label', 'm{a="1",a="2"} 1\n'],
     ['bad le', '# TYPE h histogram\nh_bucket{le="x"} 1\n'],
   ])('rejects %s', (_, text) => {
-    expect(() => parseTextExposition(text)).toThrow(ExpositionParseError);
+    expect(() => groupTextfileFamilies(text)).toThrow(ExpositionParseError);
   });
 });

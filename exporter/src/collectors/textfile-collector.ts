@@ -4,8 +4,8 @@ import type { Collector } from '../collector.ts';
 import type { FamilySet } from '../family-set.ts';
 import { family } from '../metric-family.ts';
 import type { FamilySpec } from '../metric-family.ts';
-import { parseTextExposition } from '../parse-text-exposition.ts';
-import type { ParsedFamily } from '../parse-text-exposition.ts';
+import { groupTextfileFamilies } from '../group-textfile-families.ts';
+import type { ParsedFamily } from '../group-textfile-families.ts';
 
 const MTIME = family('node_textfile_mtime_seconds', 'gauge', 'Unixtime mtime of textfiles successfully read.');
 const SCRAPE_ERROR = family(
@@ -88,7 +88,7 @@ export function createTextfileCollector(options: TextfileOptions): Collector {
         signal.throwIfAborted();
         const file = path.join(options.directory, name);
         try {
-          const families = parseTextExposition(await readFile(file, { encoding: 'utf8', signal }));
+          const families = groupTextfileFamilies(await readFile(file, { encoding: 'utf8', signal }));
           for (const fam of families.values()) {
             if (fam.metrics.some((m) => m.timestampMs !== undefined)) throw new Error('client-side timestamps');
           }

@@ -1,0 +1,77 @@
+import { ExpositionParseError } from './exposition-parse-error.ts';
+import { unescape } from './unescape.ts';
+
+/**
+ * Position, line and current line end of one parse, plus the lexical pieces both grammars share.
+ * A class so that the hot loop reads plain fields (the parsers extend it).
+ */
+export class LineScanner {
+  readonly s: string;
+  readonly length: number;
+  readonly strictEscapes: boolean;
+  /** Next index to read. */
+  pos = 0;
+  /** 1-based number of the line at `pos`. */
+  line = 0;
+  /** Index of the first character of the current line. */
+  lineStart = 0;
+  /** Index of the `\n` ending the current line, or `length`. */
+  eol = 0;
+  /** Index of the next backslash at or after some earlier position (`length` when none); refreshed lazily. */
+  private backslash = -1;
+
+  constructor(input: string, strictEscapes: boolean) {
+    this.s = input;
+    this.length = input.length;
+    this.strictEscapes = strictEscapes;
+  }
+
+  /** Moves to the start of the next line; false at the end of the input. */
+  nextLine(): boolean {
+    if (this.line > 0) this.pos = this.eol + 1;
+    if (this.pos >= this.length && this.line > 0) return false;
+    this.line++;
+    this.lineStart = this.pos;
+    const nl = this.s.indexOf('\n', this.pos);
+    this.eol = nl === -1 ? this.length : nl;
+    return true;
+  }
+
+  fail(message: string): never {
+    throw new ExpositionParseError(this.line, message);
+  }
+
+  /** The current line (at most `max` characters), quoted, for messages. */
+  excerpt(max = 80): string {
+    return JSON.stringify(this.s.slice(this.lineStart, Math.min(this.eol, this.lineStart + max)));
+  }
+
+  /**
+   * Reads a label value whose opening quote is at `pos - 1`, leaves `pos` after the closing quote and
+   * returns the unescaped value (label-value escapes, compat §1.2).
+   */
+  readQuoted(): string {
+    const s = this.s;
+    const start = this.pos;
+    let q = s.indexOf('"', start);
+    if (q === -1 || q >= this.eol) this.fail('label value is missing its closing quote');
+    if (this.backslash < start) {
+      const b = s.indexOf('\\', start);
+      this.backslash = b === -1 ? this.length : b;
+    }
+    if (this.backslash > q) {
+      this.pos = q + 1;
+      return s.slice(start, q);
+    }
+    // Escapes present: the closing quote is the first one preceded by an even number of backslashes.
+    for (;;) {
+      let b = q - 1;
+      while (b >= start && s.charCodeAt(b) === 92) b--;
+      if ((q - 1 - b) % 2 === 0) break;
+      q = s.indexOf('"', q + 1);
+      if (q === -1 || q >= this.eol) this.fail('label value is missing its closing quote');
+    }
+    this.pos = q + 1;
+    return unescape(s, start, q, true, this.strictEscapes) ?? this.fail('invalid escape sequence in label value');
+  }
+}

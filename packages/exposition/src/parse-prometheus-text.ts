@@ -1,0 +1,186 @@
+import type { Exposition, ExpositionFamily, ExpositionSample, Labels, MetricType, ParseOptions } from './exposition.ts';
+import { hasFamilySuffix } from './family-suffixes.ts';
+import { parseGoFloat, parseGoInt } from './go-float.ts';
+import { LineScanner } from './line-scanner.ts';
+import { scanLabelName, scanMetricName } from './names.ts';
+import { setLabel } from './set-label.ts';
+import { unescape } from './unescape.ts';
+
+const TEXT_TYPES = new Set<string>(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
+
+interface Declared {
+  family: ExpositionFamily;
+  hasHelp: boolean;
+  hasType: boolean;
+}
+
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+/**
+ * Parser for Prometheus text format 0.0.4 (compat §1.2, edge cases §1.5) with the leniency of
+ * Prometheus's own (`promparse.go`): blank lines, any `#` comment, blanks and a trailing or even a
+ * missing comma inside braces, a last line without `\n`, unknown escapes kept as written.
+ * Stricter than Prometheus where the format says "at most one" (as Go's expfmt and promtool are):
+ * a second HELP or TYPE for a name, or a TYPE after that name's samples, is an error.
+ */
+class PrometheusTextParser extends LineScanner {
+  readonly samples: ExpositionSample[] = [];
+  readonly families: ExpositionFamily[] = [];
+  private readonly declared = new Map<string, Declared>();
+  private readonly sampled = new Set<string>();
+  private readonly dropEmpty: boolean;
+  /** The family of the latest metadata line, which the following samples may belong to. */
+  private current: ExpositionFamily | undefined;
+  private lastName = '';
+  private lastFamily = '';
+  /** Label names of the previous sample by position, reused instead of slicing equal names again. */
+  private readonly recentLabelNames: string[] = [];
+
+  constructor(input: string, options: ParseOptions) {
+    super(input, options.strictEscapes ?? false);
+    this.dropEmpty = options.dropEmptyLabelValues ?? false;
+  }
+
+  parse(): Exposition {
+    const s = this.s;
+    while (this.nextLine()) {
+      let pos = this.lineStart;
+      const eol = this.eol;
+      while (pos < eol && isBlank(s.charCodeAt(pos))) pos++;
+      if (pos === eol) continue;
+      this.pos = pos;
+      if (s.charCodeAt(pos) === 35) this.comment();
+      else this.sample();
+    }
+    return { families: this.families, samples: this.samples };
+  }
+
+  private skipBlanks(): void {
+    const s = this.s;
+    while (this.pos < this.eol && isBlank(s.charCodeAt(this.pos))) this.pos++;
+  }
+
+  private comment(): void {
+    const s = this.s;
+    this.pos++;
+    // `#[ \t]+(HELP|TYPE)[ \t]+` starts metadata; anything else (`#HELP`, `# Hrandom`) is a comment.
+    if (this.pos >= this.eol || !isBlank(s.charCodeAt(this.pos))) return;
+    this.skipBlanks();
+    const keyword = s.startsWith('HELP', this.pos) ? 'HELP' : s.startsWith('TYPE', this.pos) ? 'TYPE' : undefined;
+    if (keyword === undefined || this.pos + 4 >= this.eol || !isBlank(s.charCodeAt(this.pos + 4))) return;
+    this.pos += 4;
+    this.skipBlanks();
+    const nameEnd = scanMetricName(s, this.pos, this.eol);
+    if (nameEnd === this.pos) this.fail(`expected a metric name after # ${keyword}: ${this.excerpt()}`);
+    if (nameEnd < this.eol && !isBlank(s.charCodeAt(nameEnd))) this.fail(`invalid metric name after # ${keyword}: ${this.excerpt()}`);
+    const name = s.slice(this.pos, nameEnd);
+    // One blank separates the name from the text, which runs to the end of the line (as promparse).
+    const textStart = nameEnd < this.eol ? nameEnd + 1 : nameEnd;
+    const declared = this.declareFamily(name);
+    if (keyword === 'HELP') {
+      if (declared.hasHelp) this.fail(`second HELP line for metric name "${name}"`);
+      declared.hasHelp = true;
+      declared.family.help = unescape(s, textStart, this.eol, false, this.strictEscapes) ?? this.fail('invalid escape sequence in HELP');
+    } else {
+      const type = s.slice(textStart, this.eol);
+      if (!TEXT_TYPES.has(type)) this.fail(`invalid metric type "${type}"`);
+      if (declared.hasType) this.fail(`second TYPE line for metric name "${name}"`);
+      if (this.sampled.has(name)) this.fail(`TYPE line for metric name "${name}" after its samples`);
+      declared.hasType = true;
+      declared.family.type = type as MetricType;
+    }
+    this.current = declared.family;
+    // The next sample resolves its family again, even under the same name as the last one.
+    this.lastName = '';
+  }
+
+  private declareFamily(name: string): Declared {
+    let declared = this.declared.get(name);
+    if (declared === undefined) {
+      const family: ExpositionFamily = { name, type: 'untyped', help: '', unit: '' };
+      declared = { family, hasHelp: false, hasType: false };
+      this.declared.set(name, declared);
+      this.families.push(family);
+    }
+    return declared;
+  }
+
+  private sample(): void {
+    const s = this.s;
+    const start = this.pos;
+    const nameEnd = scanMetricName(s, start, this.eol);
+    if (nameEnd === start) this.fail(`invalid metric name at the start of ${this.excerpt()}`);
+    let name = this.lastName;
+    let family = this.lastFamily;
+    if (nameEnd - start !== name.length || !s.startsWith(name, start)) {
+      name = s.slice(start, nameEnd);
+      const current = this.current;
+      family = current !== undefined && (name === current.name || hasFamilySuffix(name, current.name, current.type)) ? current.name : name;
+      this.lastName = name;
+      this.lastFamily = family;
+      this.sampled.add(name);
+    }
+    this.pos = nameEnd;
+    const labels: Labels = { __name__: name };
+    this.skipBlanks();
+    if (this.pos < this.eol && s.charCodeAt(this.pos) === 123) {
+      this.pos++;
+      this.labels(labels);
+      this.skipBlanks();
+    }
+    const valueStart = this.pos;
+    if (valueStart === this.eol) this.fail(`expected a value after the metric in ${this.excerpt()}`);
+    while (this.pos < this.eol && !isBlank(s.charCodeAt(this.pos))) this.pos++;
+    const value = parseGoFloat(s, valueStart, this.pos) ?? this.fail(`expected a number as value, got "${s.slice(valueStart, this.pos)}"`);
+    this.skipBlanks();
+    let timestampMs: number | undefined;
+    if (this.pos < this.eol) {
+      const tsStart = this.pos;
+      while (this.pos < this.eol && !isBlank(s.charCodeAt(this.pos))) this.pos++;
+      timestampMs = parseGoInt(s, tsStart, this.pos) ?? this.fail(`expected an integer timestamp in milliseconds, got "${s.slice(tsStart, this.pos)}"`);
+      this.skipBlanks();
+      if (this.pos < this.eol) this.fail(`unexpected text after the timestamp in ${this.excerpt()}`);
+    }
+    this.samples.push({ name, family, labels, value, timestampMs, exemplar: undefined });
+  }
+
+  /** Labels after `{` up to and including `}`: blanks around tokens and commas are optional (promlex). */
+  private labels(labels: Labels): void {
+    const s = this.s;
+    const recent = this.recentLabelNames;
+    for (let index = 0; ; index++) {
+      this.skipBlanks();
+      if (this.pos >= this.eol) this.fail(`labels are missing their closing brace in ${this.excerpt()}`);
+      if (s.charCodeAt(this.pos) === 125) {
+        this.pos++;
+        return;
+      }
+      const nameStart = this.pos;
+      const nameEnd = scanLabelName(s, nameStart, this.eol);
+      if (nameEnd === nameStart) this.fail(`expected a label name in ${this.excerpt()}`);
+      let labelName = recent[index];
+      if (labelName === undefined || nameEnd - nameStart !== labelName.length || !s.startsWith(labelName, nameStart)) {
+        labelName = s.slice(nameStart, nameEnd);
+        recent[index] = labelName;
+      }
+      this.pos = nameEnd;
+      this.skipBlanks();
+      if (s.charCodeAt(this.pos) !== 61 || this.pos >= this.eol) this.fail(`expected "=" after label name "${labelName}"`);
+      this.pos++;
+      this.skipBlanks();
+      if (s.charCodeAt(this.pos) !== 34 || this.pos >= this.eol) this.fail(`expected a quoted value for label "${labelName}"`);
+      this.pos++;
+      const value = this.readQuoted();
+      if (!setLabel(labels, labelName, value, this.dropEmpty)) this.fail(`duplicate label name "${labelName}"`);
+      this.skipBlanks();
+      if (this.pos < this.eol && s.charCodeAt(this.pos) === 44) this.pos++;
+    }
+  }
+}
+
+/** Parses a text 0.0.4 body; throws ExpositionParseError at the first line the format does not allow. */
+export function parsePrometheusText(input: string, options: ParseOptions = {}): Exposition {
+  return new PrometheusTextParser(input, options).parse();
+}
