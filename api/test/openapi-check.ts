@@ -17,7 +17,8 @@ export interface CheckedResponse {
 type Operation = { responses?: Record<string, { content?: Record<string, { schema?: object }> }> };
 
 // ajv-formats is CommonJS with a default export; under nodenext its namespace arrives here.
-const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
+type AddFormats = (ajv: Ajv2020) => unknown;
+const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
 
 /**
  * Checks answers against an OpenAPI 3.1 document: the path and method must be documented (except a
