@@ -2,11 +2,12 @@ import { parseExposition } from '@sextant/exposition';
 import { describe, expect, it } from 'vitest';
 import { endOfRunStaleness, scrapeBatch, seriesKey } from './scrape-batch.ts';
 import type { SeenSeries } from './scrape-batch.ts';
+import type { SeriesSamples } from '../write-batch.ts';
 import type { ScrapeTarget } from './scrape-target.ts';
 
 const target: ScrapeTarget = { address: '127.0.0.1:9464', job: 'node', labels: { dc: 'eu' } };
 const parse = (text: string) => parseExposition(text, 'text', { dropEmptyLabelValues: true });
-const byName = (series: { labels: Record<string, string> }[], name: string) => series.filter((s) => s.labels.__name__ === name);
+const byName = (series: SeriesSamples[], name: string) => series.filter((s) => s.labels.__name__ === name);
 
 describe('scrapeBatch', () => {
   it('adds target labels, keeps colliding scraped ones as exported_*, and drops empty labels', () => {
