@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { queryJsonText } from '../servers/query-json-text.ts';
 import type { SeriesSource } from './choose-step.ts';
 
 export interface SeriesQuery {
@@ -41,24 +42,25 @@ function answer(points: string): string {
     FROM servers s WHERE s.id = $1`;
 }
 
-const pointObject = (avg: (column: string) => string) =>
-  `json_build_object('timestamp', to_char(t AT TIME ZONE 'UTC', ${ISO}), 'samples', n, ${FIELDS.map(([name, column]) => `'${name}', ${avg(column)}`).join(', ')})`;
+// A NaN (JSON has none) becomes null.
+const pointObject = `json_build_object('timestamp', to_char(t AT TIME ZONE 'UTC', ${ISO}), 'samples', n, ${FIELDS.map(([name, column]) => `'${name}', nullif(${column}, 'NaN')`).join(', ')})`;
 
-// Raw path: snapshots of whole buckets from the one holding `from` to the one holding `to`.
+// Raw path: snapshots of whole buckets, from the one holding `from` to the one holding `to`.
 const RAW_POINTS = `
-  SELECT json_agg(${pointObject((c) => c)} ORDER BY t)
+  SELECT json_agg(${pointObject} ORDER BY t)
   FROM (
     SELECT sextant_bucket(make_interval(secs => $4), "timestamp") AS t, count(*) AS n,
            ${FIELDS.map(([, c]) => `avg(${c}) AS ${c}`).join(', ')}
     FROM metrics_snapshots
     WHERE server_id = $1
       AND "timestamp" >= sextant_bucket(make_interval(secs => $4), $2)
-      AND "timestamp" <= $3
+      AND "timestamp" < sextant_bucket(make_interval(secs => $4), $3) + make_interval(secs => $4)
     GROUP BY 1
   ) b`;
 
 // Rollup path: closed hours from metrics_snapshots_1h, and the hours after the newest rolled-up one
-// (not materialised yet) aggregated from raw snapshots; hours are then merged into steps, averages
+// (not materialised yet; the current hour always, even when a manual refresh materialised part of
+// it) aggregated from raw snapshots; hours are then merged into steps, averages
 // weighted by their sample counts so every point is the mean over its snapshots.
 const ROLLUP_POINTS = `
   WITH rolled AS (
@@ -66,7 +68,8 @@ const ROLLUP_POINTS = `
     FROM metrics_snapshots_1h
     WHERE server_id = $1
       AND bucket >= sextant_bucket(make_interval(secs => $4), $2)
-      AND bucket <= $3
+      AND bucket < sextant_bucket(make_interval(secs => $4), $3) + make_interval(secs => $4)
+      AND bucket < sextant_bucket(INTERVAL '1 hour', now())
   ), edge AS (
     SELECT coalesce(max(bucket) + INTERVAL '1 hour', sextant_bucket(make_interval(secs => $4), $2)) AS t FROM rolled
   ), hours AS (
@@ -74,10 +77,11 @@ const ROLLUP_POINTS = `
     UNION ALL
     SELECT sextant_bucket(INTERVAL '1 hour', "timestamp"), count(*), ${FIELDS.map(([, c]) => `avg(${c})`).join(', ')}
     FROM metrics_snapshots, edge
-    WHERE server_id = $1 AND "timestamp" >= edge.t AND "timestamp" <= $3
+    WHERE server_id = $1 AND "timestamp" >= edge.t
+      AND "timestamp" < sextant_bucket(make_interval(secs => $4), $3) + make_interval(secs => $4)
     GROUP BY 1
   )
-  SELECT json_agg(${pointObject((c) => c)} ORDER BY t)
+  SELECT json_agg(${pointObject} ORDER BY t)
   FROM (
     SELECT sextant_bucket(make_interval(secs => $4), bucket) AS t, sum(samples) AS n,
            ${FIELDS.map(([, c]) => `sum(${c} * samples) / nullif(sum(samples) FILTER (WHERE ${c} IS NOT NULL), 0) AS ${c}`).join(', ')}
@@ -92,14 +96,18 @@ const STATEMENTS = {
 
 /**
  * One server's bucketed series as the JSON text of the API answer, built entirely in SQL;
- * `undefined` when the server does not exist. Each point is the mean over the snapshots of the
- * bucket that starts at its `timestamp`.
+ * `undefined` when the server does not exist. Each point is the mean over the snapshots of the whole
+ * bucket that starts at its `timestamp`, from the bucket holding `from` to the one holding `to`.
  */
 export async function readSeries(pool: pg.Pool, query: SeriesQuery): Promise<string | undefined> {
   const statement = STATEMENTS[query.source];
-  const result = await pool.query<{ body: string }>({
-    ...statement,
-    values: [query.serverId, new Date(query.fromMs), new Date(query.toMs), query.stepSeconds, query.source, query.maxPoints, SERIES_FIELDS],
-  });
-  return result.rows[0]?.body;
+  return queryJsonText(pool, statement.name, statement.text, [
+    query.serverId,
+    new Date(query.fromMs),
+    new Date(query.toMs),
+    query.stepSeconds,
+    query.source,
+    query.maxPoints,
+    SERIES_FIELDS,
+  ]);
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { queryJsonText } from '../servers/query-json-text.ts';
 
 /** A Prometheus HTTP SD target group (compat: `http_sd_configs` answer format). */
 export interface TargetGroup {
@@ -27,6 +28,5 @@ const TARGETS = `
  * group per server, as JSON text (always an array, `[]` when there are none, as Prometheus requires).
  */
 export async function sdTargets(pool: pg.Pool): Promise<string> {
-  const result = await pool.query<{ body: string }>({ name: 'sextant-sd-targets', text: TARGETS });
-  return result.rows[0]!.body;
+  return (await queryJsonText(pool, 'sextant-sd-targets', TARGETS))!;
 }

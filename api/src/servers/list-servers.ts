@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { ServerListQuery, ServerSort } from './server-schema.ts';
+import { queryJsonText } from './query-json-text.ts';
 import { LATEST_SNAPSHOT_JOIN, SERVER_JSON } from './server-json.ts';
 
 // Sort keys → SQL; `s.id` breaks ties so pages are stable.
@@ -16,7 +17,7 @@ const SORT_SQL: Readonly<Record<ServerSort, string>> = {
 
 // One statement per sort and direction (a fixed set, so each is prepared once per connection);
 // absent filters are NULL parameters.
-function statement(sort: ServerSort, order: 'asc' | 'desc'): pg.QueryConfig {
+function statement(sort: ServerSort, order: 'asc' | 'desc'): { name: string; text: string } {
   const by = `${SORT_SQL[sort]} ${order.toUpperCase()} NULLS LAST, s.id`;
   return {
     name: `sextant-servers-${sort}-${order}`,
@@ -45,15 +46,13 @@ function likePattern(search: string): string {
  */
 export async function listServers(pool: pg.Pool, query: ServerListQuery): Promise<string> {
   const labels = query.label === undefined ? null : Object.fromEntries(query.label.map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]));
-  const result = await pool.query<{ body: string }>({
-    ...statement(query.sort, query.order),
-    values: [
+  const { name, text } = statement(query.sort, query.order);
+  const body = await queryJsonText(pool, name, text, [
       query.search === undefined || query.search === '' ? null : likePattern(query.search),
       query.status ?? null,
       labels === null ? null : JSON.stringify(labels),
       query.offset,
-      query.limit,
-    ],
-  });
-  return result.rows[0]!.body;
+    query.limit,
+  ]);
+  return body!;
 }

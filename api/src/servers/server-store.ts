@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { queryJsonText } from './query-json-text.ts';
 import { ServerError } from './server-error.ts';
 import { LATEST_SNAPSHOT_JOIN, SERVER_JSON } from './server-json.ts';
 import type { ServerInput, ServerPatch } from './server-schema.ts';
@@ -58,13 +59,9 @@ export function createServerStore(pool: pg.Pool): ServerStore {
   const setClause = (fields: readonly Field[]) => fields.map((f, i) => `${COLUMNS[f]} = $${i + 2}`).concat('updated_at = now()').join(', ');
   return {
     async get(id) {
-      const result = await pool.query<{ body: string }>({
-        name: 'sextant-server-get',
-        text: `SELECT ${SERVER_JSON}::text AS body FROM servers s ${LATEST_SNAPSHOT_JOIN} WHERE s.id = $1`,
-        values: [id],
-      });
-      if (result.rows[0] === undefined) throw notFound(id);
-      return result.rows[0].body;
+      const body = await queryJsonText(pool, 'sextant-server-get', `SELECT ${SERVER_JSON}::text AS body FROM servers s ${LATEST_SNAPSHOT_JOIN} WHERE s.id = $1`, [id]);
+      if (body === undefined) throw notFound(id);
+      return body;
     },
     create: (input) =>
       write(
