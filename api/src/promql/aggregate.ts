@@ -1,0 +1,109 @@
+import type { Aggregate, Labels } from './ast.ts';
+import { formatFloatFixed } from './format-float.ts';
+import { labelsKey } from './labels.ts';
+import { badData, execution } from './promql-error.ts';
+import { kahanMean, kahanSumInc, quantile, variance } from './range-functions.ts';
+import type { Sample } from './value.ts';
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+function groupLabels(labels: Labels, grouping: readonly string[], without: boolean): Labels {
+  const out: Labels = {};
+  if (without) {
+    for (const [k, v] of Object.entries(labels)) if (k !== '__name__' && !grouping.includes(k)) out[k] = v;
+  } else {
+    for (const k of grouping) {
+      const v = labels[k];
+      if (v !== undefined && v !== '') out[k] = v;
+    }
+  }
+  return out;
+}
+
+interface Group {
+  labels: Labels;
+  samples: Sample[];
+}
+
+function groupBy(samples: Sample[], grouping: readonly string[], without: boolean): Group[] {
+  const groups = new Map<string, Group>();
+  for (const s of samples) {
+    const labels = groupLabels(s.labels, grouping, without);
+    const k = labelsKey(labels);
+    let g = groups.get(k);
+    if (g === undefined) {
+      g = { labels, samples: [] };
+      groups.set(k, g);
+    }
+    g.samples.push(s);
+  }
+  return [...groups.values()];
+}
+
+function sum(samples: Sample[]): number {
+  let s = 0, c = 0;
+  for (const x of samples) [s, c] = kahanSumInc(x.v, s, c);
+  return Number.isFinite(s) ? s + c : s;
+}
+
+function extreme(samples: Sample[], max: boolean): number {
+  let r = (samples[0] as Sample).v;
+  for (const x of samples) if ((max ? x.v > r : x.v < r) || Number.isNaN(r)) r = x.v;
+  return r;
+}
+
+/** Orders for topk (largest first) and bottomk (smallest first); NaN always last. */
+function byValue(desc: boolean): (a: Sample, b: Sample) => number {
+  return (a, b) => {
+    if (Number.isNaN(a.v)) return Number.isNaN(b.v) ? 0 : 1;
+    if (Number.isNaN(b.v)) return -1;
+    return desc ? b.v - a.v : a.v - b.v;
+  };
+}
+
+/** Evaluates one aggregation over an instant vector; `param` is the scalar or string parameter. */
+export function aggregate(e: Aggregate, samples: Sample[], param: number | string | undefined): Sample[] {
+  const groups = groupBy(samples, e.grouping, e.without);
+  switch (e.op) {
+    case 'topk':
+    case 'bottomk': {
+      const kf = param as number;
+      if (Number.isNaN(kf)) throw execution('Parameter value is NaN');
+      if (samples.length === 0) return [];
+      if (Math.abs(kf) >= 2 ** 63) throw execution(`Scalar value ${kf} overflows int64`);
+      const k = Math.trunc(kf);
+      if (k < 1) return [];
+      return groups.flatMap((g) => [...g.samples].sort(byValue(e.op === 'topk')).slice(0, k));
+    }
+    case 'count_values': {
+      const label = param as string;
+      if (!LABEL_NAME.test(label)) throw badData(`invalid label name "${label}"`);
+      const counts = new Map<string, Sample>();
+      for (const s of samples) {
+        const labels = { ...groupLabels(s.labels, e.grouping, e.without), [label]: formatFloatFixed(s.v) };
+        const k = labelsKey(labels);
+        const c = counts.get(k);
+        if (c === undefined) counts.set(k, { labels, v: 1 });
+        else c.v++;
+      }
+      return [...counts.values()];
+    }
+    default:
+      return groups.map((g) => ({ labels: g.labels, v: reduce(e.op, g.samples, param as number) }));
+  }
+}
+
+function reduce(op: Aggregate['op'], s: Sample[], param: number): number {
+  switch (op) {
+    case 'sum': return sum(s);
+    case 'avg': return kahanMean(s.map((x) => x.v));
+    case 'count': return s.length;
+    case 'group': return 1;
+    case 'min': return extreme(s, false);
+    case 'max': return extreme(s, true);
+    case 'stdvar': return variance(s.map((x) => x.v));
+    case 'stddev': return Math.sqrt(variance(s.map((x) => x.v)));
+    case 'quantile': return quantile(param, s.map((x) => x.v));
+    default: throw execution(`unknown aggregation ${op}`);
+  }
+}

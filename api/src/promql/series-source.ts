@@ -1,0 +1,26 @@
+import type { Labels, Matcher } from './ast.ts';
+
+/** Which series and which time span one selector needs: samples with minMs < t <= maxMs. */
+export interface SelectRequest {
+  matchers: Matcher[];
+  minMs: number;
+  maxMs: number;
+}
+
+/** One stored series, samples oldest first; `stale[i]` is 1 where the sample is a stale marker. */
+export interface StoredSeries {
+  labels: Labels;
+  t: Float64Array;
+  v: Float64Array;
+  stale: Uint8Array;
+}
+
+/** Samples a query may still load; sources refuse (execution error) rather than exceed it. */
+export interface SampleBudget {
+  remaining: number;
+}
+
+/** Where the engine reads series from: the SQL store, or anything else with the same contract. */
+export interface SeriesSource {
+  select(request: SelectRequest, budget: SampleBudget, signal?: AbortSignal): Promise<StoredSeries[]>;
+}

@@ -1,0 +1,122 @@
+import type pg from 'pg';
+import type { Labels, Matcher } from './ast.ts';
+import { compareLabels } from './labels.ts';
+import { PromqlError, execution } from './promql-error.ts';
+import type { SampleBudget, SelectRequest, SeriesSource, StoredSeries } from './series-source.ts';
+
+/** The stale marker NaN (compat §2.6) as PostgreSQL's float8send writes it. */
+const STALE_BYTES = '\\x7ff0000000000002';
+
+/**
+ * Whether PostgreSQL's ARE engine reads `re` the same way RE2 does for a full match, so it can be
+ * pushed down: plain characters, classes, groups, alternation and quantifiers; no `(?` flags or
+ * RE2-only escapes. Everything is still checked exactly in JavaScript afterwards.
+ */
+function pushableRegex(re: string): boolean {
+  if (re.includes('(?') && !/^(?:[^(]|\((?!\?)|\(\?:)*$/.test(re)) return false;
+  return !/\\[^.\-+*?()[\]{}|^$\\/dwsDWS]/.test(re);
+}
+
+interface SeriesRow {
+  id: string;
+  metric_name: string;
+  labels: Labels;
+}
+
+/** The WHERE clause that narrows `series` with the index-friendly matchers. */
+function seriesWhere(matchers: Matcher[]): { sql: string; params: unknown[] } {
+  const conds: string[] = [];
+  const params: unknown[] = [];
+  const contains: Labels = {};
+  for (const m of matchers) {
+    if (m.name === '__name__') {
+      if (m.type === '=') {
+        params.push(m.value);
+        conds.push(`metric_name = $${params.length}`);
+      } else if (m.type === '=~' && pushableRegex(m.value)) {
+        params.push(`^(?:${m.value})$`);
+        conds.push(`metric_name ~ $${params.length}`);
+      }
+      continue;
+    }
+    if (m.type === '=' && m.value !== '') contains[m.name] = m.value;
+    else if (m.type === '=~' && !m.test('') && pushableRegex(m.value)) {
+      params.push(m.name, `^(?:${m.value})$`);
+      conds.push(`labels->>$${params.length - 1} ~ $${params.length}`);
+    }
+  }
+  if (Object.keys(contains).length > 0) {
+    params.push(JSON.stringify(contains));
+    conds.push(`labels @> $${params.length}::jsonb`);
+  }
+  return { sql: conds.length === 0 ? 'TRUE' : conds.join(' AND '), params };
+}
+
+/** Options of the PostgreSQL series source. */
+export interface SqlSeriesSourceOptions {
+  pool: pg.Pool;
+}
+
+/**
+ * Reads series and samples from the storage contract's `series` and `samples` tables: one query
+ * for the matching series (metric name, `@>` on the GIN-indexed labels, pushable regexes), one for
+ * their samples in (minMs, maxMs], ordered, with a LIMIT that enforces the query's sample budget.
+ */
+export function createSqlSeriesSource(options: SqlSeriesSourceOptions): SeriesSource {
+  const { pool } = options;
+  return {
+    async select(request: SelectRequest, budget: SampleBudget): Promise<StoredSeries[]> {
+      const where = seriesWhere(request.matchers);
+      let rows: SeriesRow[];
+      try {
+        rows = (await pool.query<SeriesRow>(`SELECT id::text AS id, metric_name, labels FROM series WHERE ${where.sql}`, where.params)).rows;
+      } catch (err) {
+        throw new PromqlError('unavailable', `series lookup failed: ${(err as Error).message}`, { cause: err });
+      }
+      const byId = new Map<string, Labels>();
+      for (const r of rows) {
+        const labels: Labels = { ...r.labels, __name__: r.metric_name };
+        for (const k of Object.keys(labels)) if (labels[k] === '') delete labels[k];
+        if (request.matchers.every((m) => m.test(labels[m.name] ?? ''))) byId.set(r.id, labels);
+      }
+      if (byId.size === 0) return [];
+      const limit = Math.max(0, Math.floor(budget.remaining)) + 1;
+      let result: pg.QueryArrayResult<[string, number, number, boolean]>;
+      try {
+        result = await pool.query<[string, number, number, boolean]>({
+          text: `SELECT series_id::text, (extract(epoch FROM "time") * 1000)::float8, value,
+                        value = 'NaN'::float8 AND float8send(value) = '${STALE_BYTES}'::bytea
+                   FROM samples
+                  WHERE series_id = ANY($1::bigint[]) AND "time" > $2 AND "time" <= $3
+                  ORDER BY series_id, "time" LIMIT $4`,
+          values: [[...byId.keys()], new Date(request.minMs).toISOString(), new Date(request.maxMs).toISOString(), limit],
+          rowMode: 'array',
+        });
+      } catch (err) {
+        throw new PromqlError('unavailable', `sample lookup failed: ${(err as Error).message}`, { cause: err });
+      }
+      const n = result.rows.length;
+      if (n >= limit) {
+        throw execution('query processing would load too many samples into memory in query execution');
+      }
+      budget.remaining -= n;
+      const out: StoredSeries[] = [];
+      for (let i = 0; i < n; ) {
+        const id = (result.rows[i] as [string, number, number, boolean])[0];
+        let j = i;
+        while (j < n && result.rows[j]?.[0] === id) j++;
+        const s: StoredSeries = { labels: byId.get(id) as Labels, t: new Float64Array(j - i), v: new Float64Array(j - i), stale: new Uint8Array(j - i) };
+        for (let k = i; k < j; k++) {
+          const row = result.rows[k] as [string, number, number, boolean];
+          s.t[k - i] = Math.round(row[1]);
+          s.v[k - i] = row[2];
+          s.stale[k - i] = row[3] ? 1 : 0;
+        }
+        out.push(s);
+        i = j;
+      }
+      // Prometheus hands series to the evaluator sorted by their labels; so does this source.
+      return out.sort((a, b) => compareLabels(a.labels, b.labels));
+    },
+  };
+}
