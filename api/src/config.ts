@@ -7,6 +7,7 @@ const list = z
   .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''));
 
 /** The API's environment, validated once at start; `apiEnvHelp` documents each variable. */
+// No object-level refinements here: commands build their schema from `.shape` (see loadJwtKeys for the key-pair check).
 export const apiConfigSchema = z.object({
   API_PORT: port.default(8080),
   API_HOST: z.string().default('127.0.0.1'),
@@ -25,10 +26,6 @@ export const apiConfigSchema = z.object({
   API_UI_DIR: z.string().default(path.resolve(import.meta.dirname, '../../ui/dist')).transform((p) => path.resolve(p)),
   /** Lifetime of a refresh token. Default 7d. */
   API_REFRESH_TTL: positiveDuration.default(7 * 86_400_000),
-}).superRefine((c, ctx) => {
-  if ((c.JWT_PUBLIC_KEY === undefined) !== (c.JWT_PRIVATE_KEY === undefined)) {
-    ctx.addIssue({ code: 'custom', path: ['JWT_PRIVATE_KEY'], message: 'JWT_PUBLIC_KEY and JWT_PRIVATE_KEY go together' });
-  }
 });
 
 export type ApiConfig = z.output<typeof apiConfigSchema>;

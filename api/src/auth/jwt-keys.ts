@@ -19,6 +19,9 @@ export const JWT_SECRET_FILE = 'jwt-secret';
  * in `SEXTANT_DATA_DIR/jwt-secret`, so tokens survive a restart.
  */
 export async function loadJwtKeys(config: Pick<ApiConfig, 'JWT_SECRET' | 'JWT_PUBLIC_KEY' | 'JWT_PRIVATE_KEY' | 'SEXTANT_DATA_DIR'>): Promise<JwtKeys> {
+  if ((config.JWT_PUBLIC_KEY === undefined) !== (config.JWT_PRIVATE_KEY === undefined)) {
+    throw new Error('JWT_PUBLIC_KEY and JWT_PRIVATE_KEY must be set together');
+  }
   if (config.JWT_PUBLIC_KEY !== undefined && config.JWT_PRIVATE_KEY !== undefined) {
     return { algorithm: 'ES256', signingKey: await pem(config.JWT_PRIVATE_KEY), verifyingKey: await pem(config.JWT_PUBLIC_KEY) };
   }

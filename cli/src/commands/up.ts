@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import { apiConfigSchema, apiEnvHelp, loadJwtKeys, startApi } from '@sextant/api';
 import { exporterConfigSchema, exporterEnvHelp, startExporter } from '@sextant/exporter';
 import { createLogger } from '@sextant/log';
 import { retentionOf, startMaintenance, storageConfigSchema, storageEnvHelp } from '@sextant/storage';
@@ -9,28 +9,19 @@ import { loadConfig } from '../load-config.ts';
 import { reportFailure } from '../report-failure.ts';
 import { Shutdown, StopRequested } from '../shutdown.ts';
 import { startStorage } from '../start-storage.ts';
-import { createUser, generatePassword, hasUsers } from '../users.ts';
+import { adminConfigSchema, adminEnvHelp, bootstrapAdmin } from '../bootstrap-admin.ts';
 
 const upConfigSchema = storageConfigSchema
   .extend(exporterConfigSchema.shape)
   .extend(baseConfigSchema.shape)
-  .extend({
-    /** Name of the admin created when no user exists. Default `admin`. */
-    SEXTANT_ADMIN_USER: z.string().min(1).default('admin'),
-    /** Password of that admin; default generated and printed once. */
-    SEXTANT_ADMIN_PASSWORD: z.string().min(8, 'must have at least 8 characters').optional(),
-  });
-
-const adminEnvHelp = [
-  { name: 'SEXTANT_ADMIN_USER', default: 'admin', description: 'admin created when no user exists' },
-  { name: 'SEXTANT_ADMIN_PASSWORD', default: 'generated, printed once', description: 'password of that admin' },
-];
+  .extend(apiConfigSchema.shape)
+  .extend(adminConfigSchema.shape);
 
 export function registerUp(program: Command): void {
   program
     .command('up')
     .description('run the whole stack in one process: database (embedded unless DATABASE_URL), exporter, and every service')
-    .addHelpText('after', formatEnvHelp('Environment', [...storageEnvHelp, ...adminEnvHelp, ...exporterEnvHelp]))
+    .addHelpText('after', formatEnvHelp('Environment', [...storageEnvHelp, ...adminEnvHelp, ...exporterEnvHelp, ...apiEnvHelp]))
     .action(async () => {
       const config = loadConfig(upConfigSchema);
       const log = createLogger({ level: config.LOG_LEVEL, name: 'sextant' });
@@ -41,14 +32,12 @@ export function registerUp(program: Command): void {
         const { storage, caps, where } = await startStorage(config, log, shutdown, 'sextant');
         lines.push(`  database  ${where}`);
         shutdown.add('maintenance', await startMaintenance({ pool: storage.pool, caps, retention: retentionOf(config), log }));
-        if (!(await hasUsers(storage.pool))) {
-          const password = config.SEXTANT_ADMIN_PASSWORD ?? generatePassword();
-          await createUser(storage.pool, { username: config.SEXTANT_ADMIN_USER, password, role: 'admin' });
-          const shown = config.SEXTANT_ADMIN_PASSWORD === undefined ? `password ${password}  (shown once: keep it)` : 'password from SEXTANT_ADMIN_PASSWORD';
-          lines.push(`  admin     user ${config.SEXTANT_ADMIN_USER}, ${shown}`);
-        }
+        const admin = await bootstrapAdmin(storage.pool, config);
+        if (admin !== undefined) lines.push(admin);
         const exporter = shutdown.add('exporter', await startExporter({ config, log }));
         lines.push(`  exporter  ${exporter.url}/metrics`);
+        const api = shutdown.add('api', await startApi({ config, storage, caps, log, keys: await loadJwtKeys(config) }));
+        lines.push(`  api       ${api.url}  (UI at /, reference at /api/docs)`);
       } catch (err) {
         if (!(err instanceof StopRequested)) reportFailure(log, 'start-up', err);
         const clean = await shutdown.stop();
