@@ -60,7 +60,7 @@ function cpuUsage(now: NodeFrame, before: NodeFrame): number | null {
     all += delta;
     if (mode === 'idle') idle += delta;
   }
-  return all > 0 ? clampPercent(100 * (1 - idle / all)) : null;
+  return all > 0 ? clampPercent((100 * (all - idle)) / all) : null;
 }
 
 /**
@@ -85,8 +85,8 @@ export function snapshotRow(now: NodeFrame, before: NodeFrame | undefined): Snap
   };
   return {
     cpu_usage: before === undefined ? null : cpuUsage(now, before),
-    memory_usage: memTotal !== undefined && available !== undefined ? clampPercent(100 * (1 - available / memTotal)) : null,
-    disk_usage: fsSize !== undefined && g.fsAvail !== undefined ? clampPercent(100 * (1 - g.fsAvail / fsSize)) : null,
+    memory_usage: memTotal !== undefined && available !== undefined ? clampPercent((100 * (memTotal - available)) / memTotal) : null,
+    disk_usage: fsSize !== undefined && g.fsAvail !== undefined ? clampPercent((100 * (fsSize - g.fsAvail)) / fsSize) : null,
     load1: g.load1 ?? null,
     load5: g.load5 ?? null,
     load15: g.load15 ?? null,
