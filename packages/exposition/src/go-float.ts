@@ -83,19 +83,19 @@ export function parseGoFloat(s: string, start: number, end: number): number | un
 
 /** An integer (optionally signed) in s[start, end) that fits an int64, as Go's ParseInt; else undefined. */
 export function parseGoInt(s: string, start: number, end: number): number | undefined {
-  let i = start;
-  const c0 = s.charCodeAt(i);
-  if (c0 === 45 || c0 === 43) i++;
-  if (i === end || end - i > 19) return undefined;
+  const c0 = s.charCodeAt(start);
+  const negative = c0 === 45;
+  const first = negative || c0 === 43 ? start + 1 : start;
+  if (first === end || end - first > 19) return undefined;
   let value = 0;
-  for (; i < end; i++) {
+  for (let i = first; i < end; i++) {
     const c = s.charCodeAt(i);
     if (!isDigit(c)) return undefined;
     value = value * 10 + (c - 48);
   }
-  // Beyond 2^53 the value is approximate anyway; the limit only has to exclude what ParseInt refuses.
-  if (value > 9_223_372_036_854_775_807) return undefined;
-  return c0 === 45 ? -value : value;
+  // 19 digits may exceed int64 (what ParseInt refuses); compare as text, a float cannot tell.
+  if (end - first === 19 && s.slice(first, end) > (negative ? '9223372036854775808' : '9223372036854775807')) return undefined;
+  return negative ? -value : value;
 }
 
 /**

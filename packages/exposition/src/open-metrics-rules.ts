@@ -41,7 +41,8 @@ const INTEGRAL = new Set(['_bucket', '_count', '_gcount']);
 /** Value and label rules for one sample of `family` (OpenMetrics "Metric types"). */
 export function checkSample(sample: ExpositionSample, family: string, type: MetricType): string | undefined {
   const { name, labels, value } = sample;
-  const suffix = name.slice(family.length);
+  // A text-style counter (`# TYPE x_total counter`, sample `x_total`) is the counter's total.
+  const suffix = type === 'counter' && name === family ? '_total' : name.slice(family.length);
   if (type === 'stateset' && !Object.hasOwn(labels, family)) return `stateset sample without its "${family}" label`;
   if ((type === 'histogram' || type === 'gaugehistogram') && suffix === '_bucket' && boundOf(labels.le) === undefined) {
     return `bucket with a missing or invalid "le" label`;

@@ -42,7 +42,7 @@ describe.skipIf(suite === undefined)('OpenMetrics parser test suite', () => {
 
   it('converts second timestamps to milliseconds as Prometheus does, int64(s * 1000) (timestamps)', () => {
     const { samples } = parseOpenMetrics(load('timestamps').text);
-    expect(samples.map((s) => s.timestampMs)).toEqual([0, 0, 1100, Math.trunc(12345678901234567890.123456789 * 1000), 1_500_000, 1_234_567_890_000]);
+    expect(samples.map((s) => s.timestampMs)).toEqual([0, 0, 1100, Math.trunc(Number('12345678901234567890.1234567890') * 1000), 1_500_000, 1_234_567_890_000]);
   });
 
   it('keeps label values containing "#" and reads exemplars after them (exemplars_with_hash_in_label_values)', () => {
@@ -80,6 +80,12 @@ describe('parseOpenMetrics', () => {
   it('rejects an empty body and a body without # EOF', () => {
     expect(() => parseOpenMetrics('')).toThrow(/EOF/);
     expect(() => parseOpenMetrics('a 1\n')).toThrow(/EOF/);
+  });
+
+  it('accepts a counter declared under its sample name, as client_golang < 1.12 wrote it and Prometheus reads it', () => {
+    const { samples } = parseOpenMetrics('# TYPE x_total counter\nx_total 1 # {a="b"} 1\nx_total_created 2\n# EOF\n');
+    expect(samples.map((s) => [s.name, s.family])).toEqual([['x_total', 'x_total'], ['x_total_created', 'x_total']]);
+    expect(() => parseOpenMetrics('# TYPE x_total counter\nx_total -1\n# EOF\n')).toThrow(/negative/);
   });
 
   it('drops empty label values only when asked', () => {

@@ -18,6 +18,15 @@ function codePoints(text: string): number {
   return n;
 }
 
+/**
+ * `# TYPE x_total counter` with samples `x_total`: how Go's client_golang wrote counters in
+ * OpenMetrics before 1.12 (and text 0.0.4 names them). Not in the OpenMetrics ABNF, accepted by
+ * Prometheus, and not among the suite's invalid cases, so accepted here as the counter's total.
+ */
+export function isTextStyleCounter(name: string, family: string, type: MetricType | undefined): boolean {
+  return type === 'counter' && name === family && name.endsWith('_total');
+}
+
 /** Prometheus's OpenMetrics timestamp conversion: `int64(seconds * 1000)`, truncating. */
 function secondsToMs(seconds: number): number {
   return Math.trunc(seconds * 1000);
@@ -230,7 +239,9 @@ class OpenMetricsParser extends LineScanner {
         exemplar = this.exemplar();
       }
     }
-    if (this.name === undefined || !hasFamilySuffix(name, this.name, this.type ?? 'unknown')) this.startFamily(name, 'unknown');
+    if (this.name === undefined || !(hasFamilySuffix(name, this.name, this.type ?? 'unknown') || isTextStyleCounter(name, this.name, this.type))) {
+      this.startFamily(name, 'unknown');
+    }
     const family = this.name!;
     const type = this.type ?? 'unknown';
     const sample: ExpositionSample = { name, family, labels, value, timestampMs: seconds === undefined ? undefined : secondsToMs(seconds), exemplar };

@@ -6,6 +6,7 @@ import { scanLabelName, scanMetricName } from './names.ts';
 import { setLabel } from './set-label.ts';
 import { unescape } from './unescape.ts';
 
+const SUFFIXES = ['_total', '_created', '_count', '_sum', '_bucket'];
 const TEXT_TYPES = new Set<string>(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
 
 interface Declared {
@@ -107,6 +108,20 @@ class PrometheusTextParser extends LineScanner {
     return declared;
   }
 
+  /** The latest declared family if the name is in it, else any declared family it is in, else the name. */
+  private familyOf(name: string): string {
+    const current = this.current;
+    if (current !== undefined && (name === current.name || hasFamilySuffix(name, current.name, current.type))) return current.name;
+    if (this.declared.has(name)) return name;
+    for (const suffix of SUFFIXES) {
+      if (!name.endsWith(suffix)) continue;
+      const base = name.slice(0, -suffix.length);
+      const declared = this.declared.get(base);
+      if (declared !== undefined && hasFamilySuffix(name, base, declared.family.type)) return base;
+    }
+    return name;
+  }
+
   private sample(): void {
     const s = this.s;
     const start = this.pos;
@@ -116,8 +131,7 @@ class PrometheusTextParser extends LineScanner {
     let family = this.lastFamily;
     if (nameEnd - start !== name.length || !s.startsWith(name, start)) {
       name = s.slice(start, nameEnd);
-      const current = this.current;
-      family = current !== undefined && (name === current.name || hasFamilySuffix(name, current.name, current.type)) ? current.name : name;
+      family = this.familyOf(name);
       this.lastName = name;
       this.lastFamily = family;
       this.sampled.add(name);

@@ -62,25 +62,41 @@ function renderSample(sample: ExpositionSample, format: ExpositionFormat): strin
  * Writes the model in either format: each family's metadata before its first sample (TYPE always,
  * HELP and UNIT when not empty), samples in the given order, `# EOF` last in OpenMetrics. Text
  * 0.0.4 has no UNIT or exemplars and only five types, so those are left out or written `untyped`;
- * OpenMetrics timestamps are seconds. The input is not validated: valid models give valid output.
+ * OpenMetrics timestamps are seconds. Family names are written as they are in the model, so a text
+ * counter `x_total` stays `# TYPE x_total counter` (which the OpenMetrics parser here accepts, as
+ * Prometheus does; renaming it to `x` would clash with a gauge `x`, as in Go's go_memstats_alloc_bytes).
+ * The input is not validated: valid models give valid output.
  */
 export function renderExposition(exposition: Exposition, format: ExpositionFormat): string {
-  const declared = new Map(exposition.families.map((f) => [f.name, f]));
+  const order = new Map(exposition.families.map((f, i) => [f.name, i]));
+  const withSamples = new Set(exposition.samples.map((s) => s.family));
   const written = new Set<string>();
   const parts: string[] = [];
+  // Families without samples go out in their declared place: before the next declared family written.
+  let next = 0;
+  const writeUpTo = (index: number): void => {
+    for (; next <= index && next < exposition.families.length; next++) {
+      const family = exposition.families[next]!;
+      if (written.has(family.name) || withSamples.has(family.name)) continue;
+      written.add(family.name);
+      parts.push(renderFamily(family, format));
+    }
+  };
   let last: string | undefined;
   for (const sample of exposition.samples) {
     if (sample.family !== last) {
       last = sample.family;
-      const family = declared.get(last);
-      if (family !== undefined && !written.has(last)) {
+      const index = order.get(last);
+      if (index !== undefined && !written.has(last)) {
+        writeUpTo(index - 1);
         written.add(last);
-        parts.push(renderFamily(family, format));
+        parts.push(renderFamily(exposition.families[index]!, format));
       }
     }
     parts.push(renderSample(sample, format));
   }
-  for (const family of exposition.families) if (!written.has(family.name)) parts.push(renderFamily(family, format));
+  next = 0;
+  writeUpTo(exposition.families.length);
   if (format === 'openmetrics') parts.push('# EOF\n');
   return parts.join('');
 }
