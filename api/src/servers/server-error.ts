@@ -1,3 +1,5 @@
+import { ApiError } from '../http/api-error.ts';
+
 /** Stable codes of server-route failures, as they appear in problem+json `code`. */
 export type ServerErrorCode = 'SERVER_NOT_FOUND' | 'SERVER_NAME_TAKEN' | 'SERVER_ADDRESS_TAKEN';
 
@@ -7,16 +9,12 @@ const STATUS: Readonly<Record<ServerErrorCode, number>> = {
   SERVER_ADDRESS_TAKEN: 409,
 };
 
-/** A client-caused failure of a server operation; `status` and `expose` as Koa's errors carry them. */
-export class ServerError extends Error {
-  readonly code: ServerErrorCode;
-  readonly status: number;
-  readonly expose = true;
+/** A client-caused failure of a server operation; the error middleware answers it as problem+json. */
+export class ServerError extends ApiError {
+  declare readonly code: ServerErrorCode;
 
   constructor(code: ServerErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(STATUS[code], code, message, options);
     this.name = 'ServerError';
-    this.code = code;
-    this.status = STATUS[code];
   }
 }
