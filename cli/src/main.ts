@@ -13,6 +13,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   migrate: async () => (await import('./commands/migrate.ts')).registerMigrate,
   user: async () => (await import('./commands/user.ts')).registerUser,
   exporter: async () => (await import('./commands/exporter.ts')).registerExporter,
+  ingester: async () => (await import('./commands/ingester.ts')).registerIngester,
   api: async () => (await import('./commands/api.ts')).registerApi,
 };
 

@@ -15,3 +15,10 @@ export type { RemoteWriteHandlerOptions, WriteSink } from './remote-write/remote
 export { decodeWriteRequest } from './remote-write/decode-write-request.ts';
 export type { DecodedWrite, RemoteWriteVersion } from './remote-write/decode-write-request.ts';
 export { RemoteWriteError } from './remote-write/remote-write-error.ts';
+export { ingesterConfigSchema, ingesterEnvHelp, scrapeTimeoutOf } from './config.ts';
+export type { IngesterConfig } from './config.ts';
+export { createIngestSink, SnapshotRejectedError } from './ingest-sink.ts';
+export type { IngestOrigin, IngestSink } from './ingest-sink.ts';
+export { startIngester } from './start-ingester.ts';
+export type { RunningIngester, StartIngesterOptions } from './start-ingester.ts';
+export type { ScrapeTarget } from './scrape/scrape-target.ts';

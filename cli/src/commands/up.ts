@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { apiConfigSchema, apiEnvHelp, loadJwtKeys, startApi } from '@sextant/api';
 import { exporterConfigSchema, exporterEnvHelp, startExporter } from '@sextant/exporter';
+import { ingesterConfigSchema, ingesterEnvHelp, startIngester } from '@sextant/ingester';
 import { createLogger } from '@sextant/log';
 import { retentionOf, startMaintenance, storageConfigSchema, storageEnvHelp } from '@sextant/storage';
 import { baseConfigSchema } from '../base-config.ts';
@@ -13,6 +14,7 @@ import { adminConfigSchema, adminEnvHelp, bootstrapAdmin } from '../bootstrap-ad
 
 const upConfigSchema = storageConfigSchema
   .extend(exporterConfigSchema.shape)
+  .extend(ingesterConfigSchema.shape)
   .extend(baseConfigSchema.shape)
   .extend(apiConfigSchema.shape)
   .extend(adminConfigSchema.shape);
@@ -21,7 +23,7 @@ export function registerUp(program: Command): void {
   program
     .command('up')
     .description('run the whole stack in one process: database (embedded unless DATABASE_URL), exporter, and every service')
-    .addHelpText('after', formatEnvHelp('Environment', [...storageEnvHelp, ...adminEnvHelp, ...exporterEnvHelp, ...apiEnvHelp]))
+    .addHelpText('after', formatEnvHelp('Environment', [...storageEnvHelp, ...adminEnvHelp, ...exporterEnvHelp, ...ingesterEnvHelp, ...apiEnvHelp]))
     .action(async () => {
       const config = loadConfig(upConfigSchema);
       const log = createLogger({ level: config.LOG_LEVEL, name: 'sextant' });
@@ -36,6 +38,9 @@ export function registerUp(program: Command): void {
         if (admin !== undefined) lines.push(admin);
         const exporter = shutdown.add('exporter', await startExporter({ config, log }));
         lines.push(`  exporter  ${exporter.url}/metrics`);
+        const local = { address: new URL(exporter.url).host, job: config.SCRAPE_JOB, labels: {}, bearerToken: config.EXPORTER_BEARER_TOKEN };
+        const ingester = shutdown.add('ingester', await startIngester({ config, dataDir: config.SEXTANT_DATA_DIR, storage, log, extraTargets: [local] }));
+        lines.push(`  ingester  ${ingester.url}/api/v1/write  (scraping ${local.address} every ${config.SCRAPE_INTERVAL / 1000}s)`);
         const api = shutdown.add('api', await startApi({ config, storage, caps, log, keys: await loadJwtKeys(config) }));
         lines.push(`  api       ${api.url}  (UI at /, reference at /api/docs)`);
       } catch (err) {
