@@ -1,4 +1,5 @@
 import { metricsRoutes } from './metrics/metrics-routes.ts';
+import { promApiRoutes } from './prom-api/prom-api-routes.ts';
 import type { RouteModule } from './route.ts';
 import { sdRoutes } from './sd/sd-routes.ts';
 import { serverRoutes } from './servers/server-routes.ts';
@@ -8,4 +9,5 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   serverRoutes,
   metricsRoutes,
   sdRoutes,
+  promApiRoutes,
 ];

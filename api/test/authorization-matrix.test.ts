@@ -40,6 +40,21 @@ const EXPECTED: Readonly<Record<string, Role | { public: number }>> = {
   'GET /api/servers/:id/metrics': 'viewer',
   'GET /api/servers/:id/metrics/latest': 'viewer',
   'GET /api/sd/targets': 'viewer',
+  'GET /api/v1/query': 'viewer',
+  'POST /api/v1/query': 'viewer',
+  'GET /api/v1/query_range': 'viewer',
+  'POST /api/v1/query_range': 'viewer',
+  'GET /api/v1/series': 'viewer',
+  'POST /api/v1/series': 'viewer',
+  'GET /api/v1/labels': 'viewer',
+  'POST /api/v1/labels': 'viewer',
+  'GET /api/v1/label/:name/values': 'viewer',
+  'GET /api/v1/metadata': 'viewer',
+  'GET /api/v1/status/buildinfo': 'viewer',
+  'GET /api/v1/query_exemplars': 'viewer',
+  'POST /api/v1/query_exemplars': 'viewer',
+  'GET /api/v1/rules': 'viewer',
+  'GET /api/v1/alerts': 'viewer',
 };
 
 interface Caller {

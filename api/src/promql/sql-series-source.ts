@@ -23,31 +23,32 @@ interface SeriesRow {
   labels: Labels;
 }
 
-/** The WHERE clause that narrows `series` with the index-friendly matchers. */
-function seriesWhere(matchers: Matcher[]): { sql: string; params: unknown[] } {
+/** The WHERE clause that narrows `series` with the index-friendly matchers; params numbered from `$1 + offset`. */
+export function seriesWhere(matchers: Matcher[], offset = 0): { sql: string; params: unknown[] } {
   const conds: string[] = [];
   const params: unknown[] = [];
+  const n = (): number => params.length + offset;
   const contains: Labels = {};
   for (const m of matchers) {
     if (m.name === '__name__') {
       if (m.type === '=') {
         params.push(m.value);
-        conds.push(`metric_name = $${params.length}`);
+        conds.push(`metric_name = $${n()}`);
       } else if (m.type === '=~' && pushableRegex(m.value)) {
         params.push(`^(?:${m.value})$`);
-        conds.push(`metric_name ~ $${params.length}`);
+        conds.push(`metric_name ~ $${n()}`);
       }
       continue;
     }
     if (m.type === '=' && m.value !== '') contains[m.name] = m.value;
     else if (m.type === '=~' && !m.test('') && pushableRegex(m.value)) {
       params.push(m.name, `^(?:${m.value})$`);
-      conds.push(`labels->>$${params.length - 1} ~ $${params.length}`);
+      conds.push(`labels->>$${n() - 1} ~ $${n()}`);
     }
   }
   if (Object.keys(contains).length > 0) {
     params.push(JSON.stringify(contains));
-    conds.push(`labels @> $${params.length}::jsonb`);
+    conds.push(`labels @> $${n()}::jsonb`);
   }
   return { sql: conds.length === 0 ? 'TRUE' : conds.join(' AND '), params };
 }
