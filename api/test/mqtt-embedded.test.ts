@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo, Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -165,7 +165,7 @@ describe('MQTT fan-out through the embedded broker', () => {
   });
 
   it('serves MQTT over WebSocket at /mqtt to a client with an access token, live', async () => {
-    const server: Server = createServer((_req, res) => res.writeHead(404).end());
+    const server = createServer((_req, res) => res.writeHead(404).end());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const detach = attachMqttWebSocket(server, fanout);
     try {

@@ -130,7 +130,9 @@ export class MosquittoSub {
 
   /** The first line (from `from` on) that `match` accepts, waiting for it. */
   next(what: string, match: (line: SubLine) => boolean, from = 0): Promise<SubLine> {
-    return waitFor(what, () => Promise.resolve(this.lines.slice(from).find(match)), { timeoutMs: 15_000, attempts: 300, intervalMs: 50 });
+    return waitFor(what, () => Promise.resolve(this.lines.slice(from).find(match)), { timeoutMs: 15_000, attempts: 300, intervalMs: 50 }).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}; mosquitto_sub printed ${JSON.stringify(this.lines.slice(-5))}, stderr ${JSON.stringify(this.stderr)}`);
+    });
   }
 
   stop(): Promise<void> {
@@ -156,4 +158,23 @@ export function collect(client: MqttClient): { topic: string; payload: string; r
   const received: { topic: string; payload: string; retain: boolean }[] = [];
   client.on('message', (topic, payload, packet) => received.push({ topic, payload: payload.toString(), retain: packet.retain }));
   return received;
+}
+
+/**
+ * Waits until the broker at `url` holds a message on `topic`: a probe subscribes and waits for the
+ * first delivery (retained or live), after which a new subscriber is sure to get it retained.
+ */
+export async function waitForRetained(url: string, options: IClientOptions, topic: string): Promise<void> {
+  const probe = await connectClient(url, options);
+  try {
+    const got = new Promise<void>((resolve) => probe.once('message', () => resolve()));
+    await probe.subscribeAsync(topic, { qos: 1 });
+    await waitFor(`a message on ${topic}`, async () => ((await Promise.race([got.then(() => true), new Promise((r) => setTimeout(r, 100))])) === true ? true : undefined), {
+      timeoutMs: 15_000,
+      attempts: 150,
+      intervalMs: 0,
+    });
+  } finally {
+    probe.end(true);
+  }
 }

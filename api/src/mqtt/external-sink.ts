@@ -62,7 +62,7 @@ export function createExternalSink(options: ExternalSinkOptions): ExternalSink {
 
   const send = (message: MqttMessage): void => {
     client.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }, (err) => {
-      if (err === undefined || closing) return;
+      if (err === undefined || err === null || closing) return;
       // Lost with the connection before the broker had it: keep it for the next one.
       keep(message);
     });

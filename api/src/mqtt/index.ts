@@ -7,3 +7,5 @@ export { mqttConfigSchema, mqttEnvHelp } from './mqtt-config.ts';
 export type { MqttConfig } from './mqtt-config.ts';
 export { startMqtt } from './start-mqtt.ts';
 export type { MqttFanout, StartMqttOptions } from './start-mqtt.ts';
+export { MOSQUITTO_PBKDF2_ITERATIONS, mosquittoConf, mosquittoFiles, mosquittoPasswordLine } from './mosquitto-files.ts';
+export type { MosquittoAccounts, MosquittoFiles } from './mosquitto-files.ts';
