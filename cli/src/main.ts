@@ -15,6 +15,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   exporter: async () => (await import('./commands/exporter.ts')).registerExporter,
   ingester: async () => (await import('./commands/ingester.ts')).registerIngester,
   api: async () => (await import('./commands/api.ts')).registerApi,
+  mqtt: async () => (await import('./commands/mqtt.ts')).registerMqtt,
 };
 
 const program = new Command('sextant')
