@@ -80,7 +80,7 @@ export function createApp(options: CreateAppOptions): ApiApp {
   document.current = openApi;
 
   const router = new Router();
-  mountRoutes(router, routes, { authenticate: auth.authenticate, bodyLimit: config.API_BODY_LIMIT });
+  mountRoutes(router, routes, { authenticate: auth.authenticate, bodyLimit: config.API_BODY_LIMIT, log });
 
   const app = new Koa({ proxy: config.API_TRUST_PROXY });
   app.context.log = log;

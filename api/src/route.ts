@@ -34,6 +34,8 @@ export interface RouteInput<P, Q, B> {
   query: Q;
   body: B;
   principal: Principal | undefined;
+  /** The request's logger: a child carrying its `requestId`. */
+  log: Logger;
 }
 
 /**

@@ -146,6 +146,17 @@ describe('login throttling', () => {
     expect((await login('viewer', t.users.viewer.password, '10.1.0.98')).status).toBe(200);
   });
 
+  it('marks the refresh cookie Secure, and sends HSTS, behind an HTTPS proxy', async () => {
+    const res = await t.request('/api/auth/login', {
+      method: 'POST',
+      body: { username: 'viewer', password: t.users.viewer.password },
+      headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '10.3.0.1' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('set-cookie')!.toLowerCase()).toContain('; secure');
+    expect(res.headers.get('strict-transport-security')).toContain('max-age=');
+  });
+
   it('throttles an address that tries many accounts, unknown ones included, the same way', async () => {
     const names = ['a1', 'a2', 'admin', 'a3', 'a4'];
     for (const name of names) expect((await login(name, 'wrong-password', '10.2.0.1')).status).toBe(401);

@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import { hashPassword } from '@sextant/auth';
 import type { Role, TokenScope } from '@sextant/auth';
 import { createLogger } from '@sextant/log';
+import type { Logger } from '@sextant/log';
 import { migrate, openStorage } from '@sextant/storage';
 import type { Capabilities, Storage } from '@sextant/storage';
 import { testBackends } from '@sextant/testkit';
@@ -69,6 +70,8 @@ export interface TestApiOptions {
   env?: Record<string, string>;
   /** Database backend; default the first plain PostgreSQL of `testBackends()`. */
   backend?: TestBackend;
+  /** Logger of the app; default silent. */
+  log?: Logger;
 }
 
 /**
@@ -76,7 +79,7 @@ export interface TestApiOptions {
  * `viewer` with access tokens, and a `request` that checks every answer against the OpenAPI document.
  */
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
-  const log = createLogger({ level: 'silent' });
+  const log = options.log ?? createLogger({ level: 'silent' });
   const backend = options.backend ?? testBackends().find((b) => !b.timescaledb)!;
   const database: TestDatabase = await backend.create();
   let storage: Storage | undefined;

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@sextant/log';
@@ -109,6 +110,29 @@ describe('HTTP edges', () => {
     expect(metrics.text).toMatch(/http_requests_total\{method="GET",route="\/api\/users\/:id",status="200"\} 1/);
     expect(metrics.text).not.toContain(t.users.admin.id);
     expect(metrics.text).toContain('process_cpu_user_seconds_total');
+  });
+});
+
+describe('logs', () => {
+  it('carry the request id on every line written while serving a request', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const t = await startTestApi({ log: createLogger({ level: 'debug', destination }) });
+    try {
+      const login = await t.request('/api/auth/login', { method: 'POST', body: { username: 'viewer', password: t.users.viewer.password }, headers: { 'x-request-id': 'req-login-1' } });
+      expect(login.status).toBe(200);
+      const mine = lines.filter((l) => l.requestId === 'req-login-1');
+      expect(mine.map((l) => l.msg)).toEqual(['login', 'request']);
+      expect(mine[1]).toMatchObject({ method: 'POST', path: '/api/auth/login', status: 200 });
+      expect(JSON.stringify(lines)).not.toContain(t.users.viewer.password);
+    } finally {
+      await t.close();
+    }
   });
 });
 

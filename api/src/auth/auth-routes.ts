@@ -60,7 +60,7 @@ export function authRoutes(deps: RouteDeps & { auth: AuthRuntime }): RouteSpec[]
       auth: { public: true },
       body: loginBody,
       responses: { 200: { description: 'logged in', schema: tokenPairSchema }, 401: { description: 'wrong username or password' }, 429: { description: 'too many failed attempts' } },
-      handler: async ({ ctx, body }) => {
+      handler: async ({ ctx, body, log }) => {
         const wait = auth.throttle.retryAfter(body.username, ctx.ip);
         if (wait > 0) throw new ApiError(429, 'TOO_MANY_REQUESTS', 'too many failed logins, try again later', { headers: { 'Retry-After': String(wait) } });
         const found = await pool.query<UserRow & { password_hash: string }>(`SELECT ${USER_COLUMNS}, password_hash FROM users WHERE username = $1`, [body.username]);
@@ -72,7 +72,7 @@ export function authRoutes(deps: RouteDeps & { auth: AuthRuntime }): RouteSpec[]
           throw new ApiError(401, 'INVALID_CREDENTIALS', 'wrong username or password');
         }
         auth.throttle.succeeded(body.username);
-        deps.log.info({ userId: row.id }, 'login');
+        log.info({ userId: row.id }, 'login');
         return answer(ctx, row, await auth.refreshTokens.issue(row.id));
       },
     }),
@@ -85,14 +85,14 @@ export function authRoutes(deps: RouteDeps & { auth: AuthRuntime }): RouteSpec[]
       auth: { public: true },
       body: refreshBody,
       responses: { 200: { description: 'a new token pair', schema: tokenPairSchema }, 401: { description: 'invalid, expired or reused refresh token' } },
-      handler: async ({ ctx, body }) => {
+      handler: async ({ ctx, body, log }) => {
         const token = presented(ctx, body);
         if (token === undefined) throw new ApiError(401, 'REFRESH_TOKEN_INVALID', 'no refresh token in the body or cookie');
         try {
           const next = await auth.refreshTokens.rotate(token);
           return answer(ctx, next.user, next.token);
         } catch (err) {
-          if (err instanceof ApiError && err.code === 'REFRESH_TOKEN_REUSED') deps.log.warn({ requestId: ctx.state.requestId }, 'refresh token reused; login revoked');
+          if (err instanceof ApiError && err.code === 'REFRESH_TOKEN_REUSED') log.warn('refresh token reused; its login is revoked');
           if (err instanceof ApiError) ctx.cookies.set(REFRESH_COOKIE, null, { path: COOKIE_PATH });
           throw err;
         }

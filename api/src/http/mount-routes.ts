@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { z } from 'zod';
+import type { Logger } from '@sextant/log';
 import type { Authenticate } from '../auth/authenticate.ts';
 import { authorize } from '../auth/authenticate.ts';
 import type { Principal, RouteSpec } from '../route.ts';
@@ -11,6 +12,8 @@ export interface MountOptions {
   authenticate: Authenticate;
   /** Largest request body in bytes. */
   bodyLimit: number;
+  /** Logger for handlers when the request-id middleware did not run. */
+  log: Logger;
 }
 
 /**
@@ -30,7 +33,8 @@ export function mountRoutes(router: Router, routes: readonly RouteSpec[], option
       const query = parse(route.query, ctx.query, 'query');
       const rawBody = route.body === undefined ? undefined : await readBody(ctx, options.bodyLimit);
       const body = parse(route.body, rawBody, 'body');
-      const result = await route.handler({ ctx, params, query, body, principal });
+      const log = ctx.state.log ?? options.log;
+      const result = await route.handler({ ctx, params, query, body, principal, log });
       if (result !== undefined) {
         ctx.status = route.status ?? 200;
         ctx.body = result;

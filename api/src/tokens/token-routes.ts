@@ -90,7 +90,7 @@ export function tokenRoutes(deps: RouteDeps & { auth: AuthRuntime }): RouteSpec[
       body: createBody,
       status: 201,
       responses: { 201: { description: 'created', schema: apiTokenSchema.extend({ token: z.string().describe('the secret; not retrievable later') }) } },
-      handler: async ({ body, principal }) => {
+      handler: async ({ body, principal, log }) => {
         const { token, hash } = generateApiToken();
         const inserted = await pool.query<{ id: string }>(
           `INSERT INTO api_tokens (user_id, name, token_hash, scopes, expires_at)
@@ -98,7 +98,7 @@ export function tokenRoutes(deps: RouteDeps & { auth: AuthRuntime }): RouteSpec[
           [principal!.userId, body.name, hash, body.scopes, body.expiresIn === undefined ? null : body.expiresIn / 1000],
         );
         const row = (await pool.query<TokenRow>(`${SELECT} WHERE t.id = $1`, [inserted.rows[0]!.id])).rows[0]!;
-        deps.log.info({ tokenId: row.id, userId: row.user_id, scopes: row.scopes }, 'API token created');
+        log.info({ tokenId: row.id, userId: row.user_id, scopes: row.scopes }, 'API token created');
         return { ...toToken(row), token };
       },
     }),
