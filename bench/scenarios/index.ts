@@ -1,6 +1,8 @@
 import type { Scenario } from '../scenario.ts';
+import { apiScenario } from './api.ts';
 import { exporterScenario } from './exporter.ts';
+import { parseScenario } from './parse.ts';
 import { remoteWriteScenario } from './remote-write.ts';
 
 /** Every scenario `npm run bench` knows, in the order it runs them. */
-export const scenarios: Scenario[] = [exporterScenario, remoteWriteScenario];
+export const scenarios: Scenario[] = [exporterScenario, remoteWriteScenario, parseScenario, apiScenario];

@@ -93,6 +93,8 @@ export function parseGoInt(s: string, start: number, end: number): number | unde
     if (!isDigit(c)) return undefined;
     value = value * 10 + (c - 48);
   }
+  // Past 15 digits the running sum is no longer exact; let the runtime round the text once.
+  if (end - first > 15) value = Number(s.slice(first, end));
   // 19 digits may exceed int64 (what ParseInt refuses); compare as text, a float cannot tell.
   if (end - first === 19 && s.slice(first, end) > (negative ? '9223372036854775808' : '9223372036854775807')) return undefined;
   return negative ? -value : value;

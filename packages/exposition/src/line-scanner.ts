@@ -1,6 +1,13 @@
 import { ExpositionParseError } from './exposition-parse-error.ts';
 import { unescape } from './unescape.ts';
 
+/** Whether s[start, start + text.length) is `text`, without allocating. */
+export function regionEquals(s: string, start: number, text: string): boolean {
+  const n = text.length;
+  for (let i = 0; i < n; i++) if (s.charCodeAt(start + i) !== text.charCodeAt(i)) return false;
+  return true;
+}
+
 /**
  * Position, line and current line end of one parse, plus the lexical pieces both grammars share.
  * A class so that the hot loop reads plain fields (the parsers extend it).
@@ -48,9 +55,10 @@ export class LineScanner {
 
   /**
    * Reads a label value whose opening quote is at `pos - 1`, leaves `pos` after the closing quote and
-   * returns the unescaped value (label-value escapes, compat §1.2).
+   * returns the unescaped value (label-value escapes, compat §1.2); `recent` is returned instead of
+   * a new string when the value is the same.
    */
-  readQuoted(): string {
+  readQuoted(recent?: string): string {
     const s = this.s;
     const start = this.pos;
     let q = s.indexOf('"', start);
@@ -61,6 +69,8 @@ export class LineScanner {
     }
     if (this.backslash > q) {
       this.pos = q + 1;
+      // Consecutive samples mostly repeat label values: reuse the earlier string, allocate nothing.
+      if (recent !== undefined && recent.length === q - start && regionEquals(s, start, recent)) return recent;
       return s.slice(start, q);
     }
     // Escapes present: the closing quote is the first one preceded by an even number of backslashes.

@@ -1,10 +1,10 @@
 import type { Exemplar, Exposition, ExpositionFamily, ExpositionSample, Labels, MetricType, ParseOptions } from './exposition.ts';
 import { familySuffixes, hasFamilySuffix } from './family-suffixes.ts';
 import { parseGoFloat } from './go-float.ts';
-import { LineScanner } from './line-scanner.ts';
+import { LineScanner, regionEquals } from './line-scanner.ts';
 import { scanLabelName, scanMetricName } from './names.ts';
 import { checkHistogram, checkSample, groupKey } from './open-metrics-rules.ts';
-import { setLabel } from './set-label.ts';
+import { addLabel, setLabel } from './set-label.ts';
 import { unescape } from './unescape.ts';
 
 const OM_TYPES = new Set<string>(['counter', 'gauge', 'histogram', 'gaugehistogram', 'stateset', 'info', 'summary', 'unknown']);
@@ -56,6 +56,9 @@ class OpenMetricsParser extends LineScanner {
   private groupSeconds: number | undefined;
   private groups = new Set<string>();
   private readonly recentLabelNames: string[] = [];
+  private lastName = '';
+  private inFamily: string | undefined;
+  private readonly recentLabelValues: string[] = [];
 
   constructor(input: string, options: ParseOptions) {
     super(input, options.strictEscapes ?? false);
@@ -90,6 +93,7 @@ class OpenMetricsParser extends LineScanner {
     this.group = undefined;
     this.groupSeconds = undefined;
     this.groups = new Set();
+    this.inFamily = undefined;
   }
 
   private finishFamily(): void {
@@ -161,7 +165,7 @@ class OpenMetricsParser extends LineScanner {
       const nameEnd = scanLabelName(s, nameStart, this.eol);
       if (nameEnd === nameStart) this.fail(`expected a label name in ${this.excerpt()}`);
       let labelName = recent?.[index];
-      if (labelName === undefined || nameEnd - nameStart !== labelName.length || !s.startsWith(labelName, nameStart)) {
+      if (labelName === undefined || nameEnd - nameStart !== labelName.length || !regionEquals(s, nameStart, labelName)) {
         labelName = s.slice(nameStart, nameEnd);
         if (recent !== undefined) recent[index] = labelName;
       }
@@ -169,8 +173,10 @@ class OpenMetricsParser extends LineScanner {
         this.fail(`expected ="<value>" after label name "${labelName}"`);
       }
       this.pos = nameEnd + 2;
-      const value = this.readQuoted();
-      if (!setLabel(labels, labelName, value, this.dropEmpty && recent !== undefined)) this.fail(`duplicate label name "${labelName}"`);
+      const value = this.readQuoted(recent === undefined ? undefined : this.recentLabelValues[index]);
+      if (recent !== undefined) this.recentLabelValues[index] = value;
+      const added = recent === undefined ? setLabel(labels, labelName, value, false) : addLabel(labels, recent, index, labelName, value, this.dropEmpty);
+      if (!added) this.fail(`duplicate label name "${labelName}"`);
       const c = this.pos < this.eol ? s.charCodeAt(this.pos) : -1;
       this.pos++;
       if (c === 125) return;
@@ -219,10 +225,18 @@ class OpenMetricsParser extends LineScanner {
     const start = this.lineStart;
     const nameEnd = scanMetricName(s, start, this.eol);
     if (nameEnd === start) this.fail(`invalid metric name at the start of ${this.excerpt()}`);
-    const name = s.slice(start, nameEnd);
+    let name = this.lastName;
+    if (nameEnd - start !== name.length || !regionEquals(s, start, name)) {
+      name = s.slice(start, nameEnd);
+      this.lastName = name;
+    }
     const labels: Labels = { __name__: name };
     this.pos = nameEnd;
-    if (s.charCodeAt(this.pos) === 123 && this.pos < this.eol) this.labels(labels, this.recentLabelNames);
+    let rawLabels = '';
+    if (s.charCodeAt(this.pos) === 123 && this.pos < this.eol) {
+      this.labels(labels, this.recentLabelNames);
+      rawLabels = s.slice(nameEnd + 1, this.pos - 1);
+    }
     if (s.charCodeAt(this.pos) !== 32 || this.pos >= this.eol) this.fail(`expected a space and a value in ${this.excerpt()}`);
     this.pos++;
     const value = this.number('value', false);
@@ -239,28 +253,36 @@ class OpenMetricsParser extends LineScanner {
         exemplar = this.exemplar();
       }
     }
-    if (this.name === undefined || !(hasFamilySuffix(name, this.name, this.type ?? 'unknown') || isTextStyleCounter(name, this.name, this.type))) {
-      this.startFamily(name, 'unknown');
+    // `inFamily` is the last name seen to belong to the current family: the same string, no re-check.
+    if (name !== this.inFamily) {
+      if (this.name === undefined || !(hasFamilySuffix(name, this.name, this.type ?? 'unknown') || isTextStyleCounter(name, this.name, this.type))) {
+        this.startFamily(name, 'unknown');
+      }
+      this.inFamily = name;
     }
     const family = this.name!;
     const type = this.type ?? 'unknown';
     const sample: ExpositionSample = { name, family, labels, value, timestampMs: seconds === undefined ? undefined : secondsToMs(seconds), exemplar };
     const problem = checkSample(sample, family, type);
     if (problem !== undefined) this.fail(`${problem}: ${this.excerpt()}`);
-    this.checkGroup(sample, family, type, seconds);
+    // Where no label tells a point's parts apart, the labels as written identify the point. (Written
+    // in another order they count as another point: this can only let an interleaving through.)
+    const plain = type !== 'summary' && type !== 'histogram' && type !== 'gaugehistogram' && type !== 'stateset' && type !== 'info';
+    this.checkGroup(plain ? rawLabels : groupKey(sample, family, type), type, seconds);
     this.samples.push(sample);
   }
 
   /** Metric points not interleaved; within one, timestamps all present or all absent and not decreasing. */
-  private checkGroup(sample: ExpositionSample, family: string, type: MetricType, seconds: number | undefined): void {
-    const key = groupKey(sample, family, type);
+  private checkGroup(key: string, type: MetricType, seconds: number | undefined): void {
     if (key === this.group) {
       if ((seconds === undefined) !== (this.groupSeconds === undefined)) this.fail(`timestamps on some samples of a metric point but not all: ${this.excerpt()}`);
       if (seconds !== undefined && this.groupSeconds! > seconds && type !== 'info') this.fail(`timestamp went backwards: ${this.excerpt()}`);
-    } else if (this.groups.has(key)) this.fail(`samples of one metric point are not grouped together: ${this.excerpt()}`);
-    this.group = key;
+    } else {
+      if (this.groups.has(key)) this.fail(`samples of one metric point are not grouped together: ${this.excerpt()}`);
+      this.groups.add(key);
+      this.group = key;
+    }
     this.groupSeconds = seconds;
-    this.groups.add(key);
   }
 }
 

@@ -1,9 +1,9 @@
 import type { Exposition, ExpositionFamily, ExpositionSample, Labels, MetricType, ParseOptions } from './exposition.ts';
 import { hasFamilySuffix } from './family-suffixes.ts';
 import { parseGoFloat, parseGoInt } from './go-float.ts';
-import { LineScanner } from './line-scanner.ts';
+import { LineScanner, regionEquals } from './line-scanner.ts';
 import { scanLabelName, scanMetricName } from './names.ts';
-import { setLabel } from './set-label.ts';
+import { addLabel } from './set-label.ts';
 import { unescape } from './unescape.ts';
 
 const SUFFIXES = ['_total', '_created', '_count', '_sum', '_bucket'];
@@ -38,6 +38,7 @@ class PrometheusTextParser extends LineScanner {
   private lastFamily = '';
   /** Label names of the previous sample by position, reused instead of slicing equal names again. */
   private readonly recentLabelNames: string[] = [];
+  private readonly recentLabelValues: string[] = [];
 
   constructor(input: string, options: ParseOptions) {
     super(input, options.strictEscapes ?? false);
@@ -129,7 +130,7 @@ class PrometheusTextParser extends LineScanner {
     if (nameEnd === start) this.fail(`invalid metric name at the start of ${this.excerpt()}`);
     let name = this.lastName;
     let family = this.lastFamily;
-    if (nameEnd - start !== name.length || !s.startsWith(name, start)) {
+    if (nameEnd - start !== name.length || !regionEquals(s, start, name)) {
       name = s.slice(start, nameEnd);
       family = this.familyOf(name);
       this.lastName = name;
@@ -175,7 +176,7 @@ class PrometheusTextParser extends LineScanner {
       const nameEnd = scanLabelName(s, nameStart, this.eol);
       if (nameEnd === nameStart) this.fail(`expected a label name in ${this.excerpt()}`);
       let labelName = recent[index];
-      if (labelName === undefined || nameEnd - nameStart !== labelName.length || !s.startsWith(labelName, nameStart)) {
+      if (labelName === undefined || nameEnd - nameStart !== labelName.length || !regionEquals(s, nameStart, labelName)) {
         labelName = s.slice(nameStart, nameEnd);
         recent[index] = labelName;
       }
@@ -186,8 +187,9 @@ class PrometheusTextParser extends LineScanner {
       this.skipBlanks();
       if (s.charCodeAt(this.pos) !== 34 || this.pos >= this.eol) this.fail(`expected a quoted value for label "${labelName}"`);
       this.pos++;
-      const value = this.readQuoted();
-      if (!setLabel(labels, labelName, value, this.dropEmpty)) this.fail(`duplicate label name "${labelName}"`);
+      const value = this.readQuoted(this.recentLabelValues[index]);
+      this.recentLabelValues[index] = value;
+      if (!addLabel(labels, recent, index, labelName, value, this.dropEmpty)) this.fail(`duplicate label name "${labelName}"`);
       this.skipBlanks();
       if (this.pos < this.eol && s.charCodeAt(this.pos) === 44) this.pos++;
     }
