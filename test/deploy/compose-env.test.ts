@@ -19,6 +19,10 @@ const COMMAND_SCHEMAS: Readonly<Record<string, readonly (readonly [string, strin
     ['../../cli/src/base-config.ts', 'baseConfigSchema'],
   ],
   exporter: [['@sextant/exporter', 'exporterConfigSchema']],
+  mqtt: [
+    ['@sextant/storage', 'storageConfigSchema'],
+    ['../../cli/src/base-config.ts', 'baseConfigSchema'],
+  ],
   ingester: [
     ['@sextant/storage', 'storageConfigSchema'],
     ['@sextant/ingester', 'ingesterConfigSchema'],
@@ -76,5 +80,5 @@ describe.each(resolved)('$name (sextant $command)', ({ name, service, command, s
 });
 
 it('every Sextant process of the stack is checked', () => {
-  expect(resolved.map((r) => r.command).sort()).toEqual(['api', 'bridge', 'exporter', 'ingester', 'migrate']);
+  expect(resolved.map((r) => r.command).sort()).toEqual(['api', 'bridge', 'exporter', 'ingester', 'migrate', 'mqtt']);
 });
