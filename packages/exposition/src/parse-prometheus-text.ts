@@ -123,75 +123,86 @@ class PrometheusTextParser extends LineScanner {
     return name;
   }
 
+  // The two methods below keep the position in a local (the hot loop) and store it back for `fail`.
   private sample(): void {
     const s = this.s;
+    const eol = this.eol;
     const start = this.pos;
-    const nameEnd = scanMetricName(s, start, this.eol);
-    if (nameEnd === start) this.fail(`invalid metric name at the start of ${this.excerpt()}`);
+    let pos = scanMetricName(s, start, eol);
+    if (pos === start) this.fail(`invalid metric name at the start of ${this.excerpt()}`);
     let name = this.lastName;
     let family = this.lastFamily;
-    if (nameEnd - start !== name.length || !regionEquals(s, start, name)) {
-      name = s.slice(start, nameEnd);
+    if (pos - start !== name.length || !regionEquals(s, start, name)) {
+      name = s.slice(start, pos);
       family = this.familyOf(name);
       this.lastName = name;
       this.lastFamily = family;
       this.sampled.add(name);
     }
-    this.pos = nameEnd;
     const labels: Labels = { __name__: name };
-    this.skipBlanks();
-    if (this.pos < this.eol && s.charCodeAt(this.pos) === 123) {
-      this.pos++;
-      this.labels(labels);
-      this.skipBlanks();
+    let c = s.charCodeAt(pos);
+    while (pos < eol && (c === 32 || c === 9)) c = s.charCodeAt(++pos);
+    if (pos < eol && c === 123) {
+      pos = this.labels(labels, pos + 1);
+      c = s.charCodeAt(pos);
+      while (pos < eol && (c === 32 || c === 9)) c = s.charCodeAt(++pos);
     }
-    const valueStart = this.pos;
-    if (valueStart === this.eol) this.fail(`expected a value after the metric in ${this.excerpt()}`);
-    while (this.pos < this.eol && !isBlank(s.charCodeAt(this.pos))) this.pos++;
-    const value = parseGoFloat(s, valueStart, this.pos) ?? this.fail(`expected a number as value, got "${s.slice(valueStart, this.pos)}"`);
-    this.skipBlanks();
+    const valueStart = pos;
+    while (pos < eol && c !== 32 && c !== 9) c = s.charCodeAt(++pos);
+    this.pos = pos;
+    if (valueStart === pos) this.fail(`expected a value after the metric in ${this.excerpt()}`);
+    const value = parseGoFloat(s, valueStart, pos) ?? this.fail(`expected a number as value, got "${s.slice(valueStart, pos)}"`);
+    while (pos < eol && (c === 32 || c === 9)) c = s.charCodeAt(++pos);
     let timestampMs: number | undefined;
-    if (this.pos < this.eol) {
-      const tsStart = this.pos;
-      while (this.pos < this.eol && !isBlank(s.charCodeAt(this.pos))) this.pos++;
-      timestampMs = parseGoInt(s, tsStart, this.pos) ?? this.fail(`expected an integer timestamp in milliseconds, got "${s.slice(tsStart, this.pos)}"`);
-      this.skipBlanks();
-      if (this.pos < this.eol) this.fail(`unexpected text after the timestamp in ${this.excerpt()}`);
+    if (pos < eol) {
+      const tsStart = pos;
+      while (pos < eol && c !== 32 && c !== 9) c = s.charCodeAt(++pos);
+      this.pos = pos;
+      timestampMs = parseGoInt(s, tsStart, pos) ?? this.fail(`expected an integer timestamp in milliseconds, got "${s.slice(tsStart, pos)}"`);
+      while (pos < eol && (c === 32 || c === 9)) c = s.charCodeAt(++pos);
+      if (pos < eol) this.fail(`unexpected text after the timestamp in ${this.excerpt()}`);
     }
     this.samples.push({ name, family, labels, value, timestampMs, exemplar: undefined });
   }
 
-  /** Labels after `{` up to and including `}`: blanks around tokens and commas are optional (promlex). */
-  private labels(labels: Labels): void {
+  /**
+   * Labels from just after `{` up to and including `}`; returns the index after `}`. Blanks around
+   * tokens and commas are optional (promlex).
+   */
+  private labels(labels: Labels, from: number): number {
     const s = this.s;
-    const recent = this.recentLabelNames;
+    const eol = this.eol;
+    const names = this.recentLabelNames;
+    const values = this.recentLabelValues;
+    let pos = from;
     for (let index = 0; ; index++) {
-      this.skipBlanks();
-      if (this.pos >= this.eol) this.fail(`labels are missing their closing brace in ${this.excerpt()}`);
-      if (s.charCodeAt(this.pos) === 125) {
-        this.pos++;
-        return;
+      let c = s.charCodeAt(pos);
+      while (pos < eol && (c === 32 || c === 9)) c = s.charCodeAt(++pos);
+      this.pos = pos;
+      if (pos >= eol) this.fail(`labels are missing their closing brace in ${this.excerpt()}`);
+      if (c === 125) return pos + 1;
+      const nameEnd = scanLabelName(s, pos, eol);
+      if (nameEnd === pos) this.fail(`expected a label name in ${this.excerpt()}`);
+      let labelName = names[index];
+      if (labelName === undefined || nameEnd - pos !== labelName.length || !regionEquals(s, pos, labelName)) {
+        labelName = s.slice(pos, nameEnd);
+        names[index] = labelName;
       }
-      const nameStart = this.pos;
-      const nameEnd = scanLabelName(s, nameStart, this.eol);
-      if (nameEnd === nameStart) this.fail(`expected a label name in ${this.excerpt()}`);
-      let labelName = recent[index];
-      if (labelName === undefined || nameEnd - nameStart !== labelName.length || !regionEquals(s, nameStart, labelName)) {
-        labelName = s.slice(nameStart, nameEnd);
-        recent[index] = labelName;
-      }
-      this.pos = nameEnd;
-      this.skipBlanks();
-      if (s.charCodeAt(this.pos) !== 61 || this.pos >= this.eol) this.fail(`expected "=" after label name "${labelName}"`);
-      this.pos++;
-      this.skipBlanks();
-      if (s.charCodeAt(this.pos) !== 34 || this.pos >= this.eol) this.fail(`expected a quoted value for label "${labelName}"`);
-      this.pos++;
-      const value = this.readQuoted(this.recentLabelValues[index]);
-      this.recentLabelValues[index] = value;
-      if (!addLabel(labels, recent, index, labelName, value, this.dropEmpty)) this.fail(`duplicate label name "${labelName}"`);
-      this.skipBlanks();
-      if (this.pos < this.eol && s.charCodeAt(this.pos) === 44) this.pos++;
+      pos = nameEnd;
+      c = s.charCodeAt(pos);
+      while (pos < eol && (c === 32 || c === 9)) c = s.charCodeAt(++pos);
+      if (c !== 61 || pos >= eol) this.fail(`expected "=" after label name "${labelName}"`);
+      c = s.charCodeAt(++pos);
+      while (pos < eol && (c === 32 || c === 9)) c = s.charCodeAt(++pos);
+      if (c !== 34 || pos >= eol) this.fail(`expected a quoted value for label "${labelName}"`);
+      this.pos = pos + 1;
+      const value = this.readQuoted(values[index]);
+      values[index] = value;
+      if (!addLabel(labels, names, index, labelName, value, this.dropEmpty)) this.fail(`duplicate label name "${labelName}"`);
+      pos = this.pos;
+      c = s.charCodeAt(pos);
+      while (pos < eol && (c === 32 || c === 9)) c = s.charCodeAt(++pos);
+      if (pos < eol && c === 44) pos++;
     }
   }
 }
