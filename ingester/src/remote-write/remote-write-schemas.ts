@@ -1,12 +1,15 @@
 import path from 'node:path';
 import protobuf from 'protobufjs';
+import type { Sample } from '../write-batch.ts';
 import { STALE_NAN_BITS } from '../write-batch.ts';
 
-/** A decoded `Sample` of either version; `stale` is read from the raw 8 bytes (compat §2.6). */
-export interface DecodedSample {
-  value: number;
-  timestamp: number;
-  stale: boolean;
+/** A 1.0 `TimeSeries` as the receiver decodes it: labels as parallel arrays, exemplars and histograms only counted. */
+export interface DecodedSeriesV1 {
+  names: string[];
+  values: string[];
+  samples: Sample[];
+  exemplars: number;
+  histograms: number;
 }
 
 /** The message types the receiver decodes. */
@@ -21,6 +24,10 @@ const TWO_63 = 2 ** 63;
 const TWO_64 = 2 ** 64;
 const TAG_VALUE = (1 << 3) | 1; // field 1, fixed64
 const TAG_TIMESTAMP = (2 << 3) | 0; // field 2, varint
+const TAG_LABEL = (1 << 3) | 2; // TimeSeries.labels, and Label.name: field 1, length-delimited
+const TAG_SAMPLE = (2 << 3) | 2; // TimeSeries.samples, and Label.value: field 2, length-delimited
+const TAG_EXEMPLAR = (3 << 3) | 2;
+const TAG_HISTOGRAM = (4 << 3) | 2;
 
 // An int64 varint as a number (exact below 2^53, which covers any ms timestamp); protobufjs would
 // give a Long object per sample.
@@ -39,10 +46,10 @@ function readInt64(r: protobuf.Reader): number {
 
 // Replaces the generated decoder of `Sample` (same wire format, both versions): JS may quieten a
 // NaN's payload once it is a number, so the stale marker is recognised from its bytes here.
-function decodeSample(r: protobuf.Reader, length: number): DecodedSample {
+function decodeSample(r: protobuf.Reader, length: number): Sample {
   const end = r.pos + length;
   if (end > r.len) throw new RangeError('index out of range');
-  const sample: DecodedSample = { value: 0, timestamp: 0, stale: false };
+  const sample: Sample = { timestampMs: 0, value: 0, stale: false };
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag === TAG_VALUE) {
@@ -54,13 +61,52 @@ function decodeSample(r: protobuf.Reader, length: number): DecodedSample {
       sample.stale = high === STALE_HIGH && low === STALE_LOW;
       sample.value = r.double();
     } else if (tag === TAG_TIMESTAMP) {
-      sample.timestamp = readInt64(r);
+      sample.timestampMs = readInt64(r);
     } else {
       r.skipType(tag & 7);
     }
   }
   if (r.pos !== end) throw new RangeError('sample overruns its length');
   return sample;
+}
+
+function decodeLabel(r: protobuf.Reader, end: number, series: DecodedSeriesV1): void {
+  let name = '';
+  let value = '';
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag === TAG_LABEL) name = r.string();
+    else if (tag === TAG_SAMPLE) value = r.string();
+    else r.skipType(tag & 7);
+  }
+  if (r.pos !== end) throw new RangeError('label overruns its length');
+  series.names.push(name);
+  series.values.push(value);
+}
+
+// Replaces the generated decoder of the 1.0 `TimeSeries`, the hot path of every Prometheus sender:
+// no message objects per label, exemplars and histograms skipped (the receiver only counts them).
+function decodeSeriesV1(r: protobuf.Reader, length: number): DecodedSeriesV1 {
+  const end = r.pos + length;
+  if (end > r.len) throw new RangeError('index out of range');
+  const series: DecodedSeriesV1 = { names: [], values: [], samples: [], exemplars: 0, histograms: 0 };
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag === TAG_LABEL || tag === TAG_SAMPLE) {
+      const size = r.uint32();
+      if (r.pos + size > end) throw new RangeError('index out of range');
+      if (tag === TAG_LABEL) decodeLabel(r, r.pos + size, series);
+      else series.samples.push(decodeSample(r, size));
+    } else if (tag === TAG_EXEMPLAR || tag === TAG_HISTOGRAM) {
+      if (tag === TAG_EXEMPLAR) series.exemplars++;
+      else series.histograms++;
+      r.skipType(2);
+    } else {
+      r.skipType(tag & 7);
+    }
+  }
+  if (r.pos !== end) throw new RangeError('series overruns its length');
+  return series;
 }
 
 let loaded: RemoteWriteSchemas | undefined;
@@ -71,11 +117,16 @@ export function remoteWriteSchemas(): RemoteWriteSchemas {
   const root = new protobuf.Root();
   root.loadSync([path.join(import.meta.dirname, 'remote-write-v1.proto'), path.join(import.meta.dirname, 'remote-write-v2.proto')], { keepCase: true });
   root.resolveAll();
-  for (const name of ['prometheus.Sample', 'io.prometheus.write.v2.Sample']) {
+  const custom: [string, (r: protobuf.Reader, length: number) => unknown][] = [
+    ['prometheus.Sample', decodeSample],
+    ['io.prometheus.write.v2.Sample', decodeSample],
+    ['prometheus.TimeSeries', decodeSeriesV1],
+  ];
+  for (const [name, decode] of custom) {
     const type = root.lookupType(name);
     // setup() generates every codec and would overwrite `decode` if it ran later (on a first encode).
     type.setup();
-    type.decode = decodeSample as unknown as protobuf.Type['decode'];
+    type.decode = decode as unknown as protobuf.Type['decode'];
   }
   loaded = { v1: root.lookupType('prometheus.WriteRequest'), v2: root.lookupType('io.prometheus.write.v2.Request') };
   return loaded;

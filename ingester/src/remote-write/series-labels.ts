@@ -8,15 +8,25 @@ import type { Labels } from '../write-batch.ts';
  */
 export function seriesLabels(names: readonly string[], values: readonly string[]): Labels | string {
   const labels: Labels = {};
-  const seen = new Set<string>();
+  let sorted = true;
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
     const value = values[i]!;
     if (name === '') return 'a label has an empty name';
-    if (seen.has(name)) return `label ${JSON.stringify(name)} appears twice`;
-    seen.add(name);
+    // Sorted names (what senders send) repeat only next to each other; otherwise check with a set below.
+    if (i > 0 && name <= names[i - 1]!) {
+      if (name === names[i - 1]) return `label ${JSON.stringify(name)} appears twice`;
+      sorted = false;
+    }
     if (name.includes('\0') || value.includes('\0')) return `label ${JSON.stringify(name)} contains a NUL character`;
     if (value !== '') labels[name] = value;
+  }
+  if (!sorted) {
+    const seen = new Set<string>();
+    for (const name of names) {
+      if (seen.has(name)) return `label ${JSON.stringify(name)} appears twice`;
+      seen.add(name);
+    }
   }
   if (labels.__name__ === undefined) return 'series has no metric name (__name__)';
   return labels;

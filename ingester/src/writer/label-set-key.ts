@@ -6,7 +6,14 @@ import type { Labels } from '../write-batch.ts';
  * key can index the series cache directly.
  */
 export function labelSetKey(labels: Labels): string {
-  const names = Object.keys(labels).sort();
+  let names = Object.keys(labels);
+  // Senders send names sorted (remote-write requires it), so sort only when they are not.
+  for (let i = 1; i < names.length; i++) {
+    if (names[i - 1]! >= names[i]!) {
+      names = names.sort();
+      break;
+    }
+  }
   const flat: string[] = new Array<string>(names.length * 2);
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;

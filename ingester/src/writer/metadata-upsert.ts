@@ -8,26 +8,24 @@ const UPSERT_SQL = `
    WHERE (metric_metadata.type, metric_metadata.help, metric_metadata.unit) IS DISTINCT FROM (excluded.type, excluded.help, excluded.unit)`;
 
 /**
- * Upserts into `metric_metadata` what differs from what this process last stored; Prometheus resends
- * all metadata every minute, so unchanged families cost no statement. Returns a commit hook that
- * records what the transaction stored (call it only after COMMIT).
+ * What `metric_metadata` still lacks, as far as this process knows (`known`: family → what it last
+ * stored). Prometheus resends all metadata every minute, so unchanged families cost no statement.
+ * The last entry of a family wins; sorted by family so concurrent upserts lock rows in one order.
  */
-export async function upsertMetadata(
-  client: pg.ClientBase,
-  known: Map<string, string>,
-  metadata: readonly MetricMetadata[],
-): Promise<() => void> {
+export function changedMetadata(known: ReadonlyMap<string, string>, metadata: readonly MetricMetadata[]): MetricMetadata[] {
   const latest = new Map<string, MetricMetadata>();
   for (const m of metadata) if (m.family !== '') latest.set(m.family, m);
-  const changed = [...latest.values()].filter((m) => known.get(m.family) !== fingerprint(m));
-  if (changed.length === 0) return () => undefined;
-  changed.sort((a, b) => (a.family < b.family ? -1 : a.family > b.family ? 1 : 0));
-  await client.query(UPSERT_SQL, [changed.map((m) => m.family), changed.map((m) => m.type), changed.map((m) => m.help), changed.map((m) => m.unit)]);
-  return () => {
-    for (const m of changed) known.set(m.family, fingerprint(m));
-  };
+  const changed = [...latest.values()].filter((m) => known.get(m.family) !== metadataFingerprint(m));
+  return changed.sort((a, b) => (a.family < b.family ? -1 : a.family > b.family ? 1 : 0));
 }
 
-function fingerprint(m: MetricMetadata): string {
+/** Upserts `changed` (from `changedMetadata`) in the caller's transaction. */
+export async function upsertMetadata(client: pg.ClientBase, changed: readonly MetricMetadata[]): Promise<void> {
+  if (changed.length === 0) return;
+  await client.query(UPSERT_SQL, [changed.map((m) => m.family), changed.map((m) => m.type), changed.map((m) => m.help), changed.map((m) => m.unit)]);
+}
+
+/** What `known` records for a family once its metadata is committed. */
+export function metadataFingerprint(m: MetricMetadata): string {
   return JSON.stringify([m.type, m.help, m.unit]);
 }

@@ -58,8 +58,12 @@ function header(oid: number, capacity: number): Buffer {
   return buffer;
 }
 
-// A slice is a fresh header followed by the rows' bytes (the elements are copied once).
+// A slice from the first row is a view of the column; a later one a copy under a fresh header.
 function arraySlice(column: Buffer, from: number, to: number): Buffer {
+  if (from === 0) {
+    column.writeInt32BE(to, 12);
+    return column.subarray(0, HEADER_BYTES + to * ELEMENT_BYTES);
+  }
   const out = Buffer.allocUnsafe(HEADER_BYTES + (to - from) * ELEMENT_BYTES);
   column.copy(out, 0, 0, HEADER_BYTES);
   out.writeInt32BE(to - from, 12);
