@@ -29,9 +29,10 @@ export interface Exemplar {
  * One sample line. `labels` already holds `__name__`, so `{labels, samples: [{timestampMs, value}]}`
  * is a series as the ingester's writer takes it. `timestampMs` is undefined when the line has none
  * (the scraper then uses the scrape time); OpenMetrics seconds are converted like Prometheus does,
- * `int64(seconds * 1000)`. `family` is the metric family the line belongs to: the name of the
- * current `# TYPE`/`# HELP` when the sample name is that name or one of its type's suffixes
- * (`_total`, `_bucket`, `_sum`, …), otherwise the sample name itself.
+ * `int64(seconds * 1000)`. `family` is the metric family the line belongs to: in OpenMetrics the
+ * family being read; in text 0.0.4 the latest `# TYPE`/`# HELP` name if the sample name is that
+ * name or it plus one of its type's suffixes (`_total`, `_bucket`, `_sum`, …), else any declared
+ * name it is in that way, else the sample name itself.
  */
 export interface ExpositionSample {
   name: string;
