@@ -31,7 +31,8 @@ export async function startFakeTarget(body: () => string, port = 0): Promise<Fak
     scrapes: 0,
     async start() {
       const s = createServer((req, res) => {
-        target.scrapes++;
+        // Counted once the whole body is handed over: a scrape cut short by stop() is not one.
+        res.on('finish', () => target.scrapes++);
         res.setHeader('content-type', 'text/plain; version=0.0.4; charset=utf-8');
         res.end(body());
       });
