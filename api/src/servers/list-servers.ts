@@ -15,22 +15,28 @@ const SORT_SQL: Readonly<Record<ServerSort, string>> = {
   load1: 'l.load1',
 };
 
+// Sorts that need the newest snapshot before paging.
+const BY_SNAPSHOT = new Set<ServerSort>(['cpuUsage', 'memoryUsage', 'diskUsage', 'load1']);
+
 // One statement per sort and direction (a fixed set, so each is prepared once per connection);
-// absent filters are NULL parameters.
+// absent filters are NULL parameters. The page is chosen first on plain columns; JSON is built
+// only for the servers on it.
 function statement(sort: ServerSort, order: 'asc' | 'desc'): { name: string; text: string } {
   const by = `${SORT_SQL[sort]} ${order.toUpperCase()} NULLS LAST, s.id`;
   return {
     name: `sextant-servers-${sort}-${order}`,
     text: `
       WITH matched AS (
-        SELECT ${SERVER_JSON} AS item, row_number() OVER (ORDER BY ${by}) AS position
-        FROM servers s ${LATEST_SNAPSHOT_JOIN}
+        SELECT s.id, row_number() OVER (ORDER BY ${by}) AS position
+        FROM servers s ${BY_SNAPSHOT.has(sort) ? LATEST_SNAPSHOT_JOIN : ''}
         WHERE ($1::text IS NULL OR s.name ILIKE $1 OR s.hostname ILIKE $1 OR s.address ILIKE $1)
           AND ($2::text[] IS NULL OR s.status = ANY ($2))
           AND ($3::jsonb IS NULL OR s.labels @> $3)
+      ), page AS (
+        SELECT id, position FROM matched WHERE position > $4 AND position <= $4 + $5
       )
       SELECT json_build_object(
-        'items', coalesce((SELECT json_agg(item ORDER BY position) FROM matched WHERE position > $4 AND position <= $4 + $5), '[]'::json),
+        'items', coalesce((SELECT json_agg(${SERVER_JSON} ORDER BY p.position) FROM page p JOIN servers s ON s.id = p.id ${LATEST_SNAPSHOT_JOIN}), '[]'::json),
         'total', (SELECT count(*) FROM matched)
       )::text AS body`,
   };

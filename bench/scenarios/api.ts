@@ -1,0 +1,154 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { signAccessToken } from '@sextant/api';
+import { createLogger } from '@sextant/log';
+import { startEmbeddedPostgres } from '@sextant/storage';
+import type { EmbeddedPostgresHandle } from '@sextant/storage';
+import { freePort, stopChild, waitForHttp } from '@sextant/testkit/process';
+import { seedApiData } from '../api-seed.ts';
+import type { SeededDatabase } from '../api-seed.ts';
+import type { Measurement, Scenario, ScenarioResult } from '../scenario.ts';
+
+const HISTORY_SERVERS = 100;
+const DAYS = 30;
+const FLEET = 1000;
+// Sequential requests per latency measure after WARMUP, within LATENCY_DEADLINE_MS.
+const REQUESTS = 300;
+const WARMUP = 20;
+const LATENCY_DEADLINE_MS = 60_000;
+// Throughput: autocannon rounds of ROUND_S seconds, alternating API and bare server.
+const ROUNDS = 3;
+const ROUND_S = 4;
+const CONNECTIONS = 16;
+// Absolute budgets of the issue, shown as the peer column of their rows.
+const RANGE_BUDGET_MS = 20;
+const FLEET_BUDGET_MS = 50;
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+async function spawnService(script: string[], env: Record<string, string>, port: number, signal: AbortSignal): Promise<ChildProcess> {
+  const child = spawn(process.execPath, script, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'], signal });
+  child.once('error', () => undefined);
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+  return child;
+}
+
+/** Latencies (ms) of `count` sequential GETs, after a warm-up; every answer must be 200. */
+async function sequential(url: string, token: string, count: number): Promise<number[]> {
+  const headers = { authorization: `Bearer ${token}` };
+  const one = async () => {
+    const started = performance.now();
+    const res = await fetch(url, { headers });
+    await res.arrayBuffer();
+    const elapsed = performance.now() - started;
+    if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
+    return elapsed;
+  };
+  for (let i = 0; i < WARMUP; i++) await one();
+  const deadline = Date.now() + LATENCY_DEADLINE_MS;
+  const out: number[] = [];
+  for (let i = 0; i < count && Date.now() < deadline; i++) out.push(await one());
+  if (out.length < count / 2) throw new Error(`only ${out.length} requests to ${url} within the time budget`);
+  return out.sort((a, b) => a - b);
+}
+
+async function requestsPerSecond(url: string): Promise<number> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: ROUND_S });
+  if (result.errors > 0 || result.non2xx > 0) throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx answers`);
+  return result.requests.average;
+}
+
+/** The API's query latency on seeded data, and its plain-HTTP throughput beside a bare node:http server. */
+export const apiScenario: Scenario = {
+  name: 'api',
+  description: `API on ${HISTORY_SERVERS} servers × ${DAYS} days of 1-minute snapshots and a ${FLEET}-server fleet: range and fleet latency, /healthz requests/s vs bare node:http`,
+  async run({ signal, log }): Promise<ScenarioResult | null> {
+    const quiet = createLogger({ level: 'warn' });
+    const loadBefore = os.loadavg()[0]!;
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sextant-bench-api-'));
+    let embedded: EmbeddedPostgresHandle | undefined;
+    let seeded: SeededDatabase | undefined;
+    let api: ChildProcess | undefined;
+    let bare: ChildProcess | undefined;
+    try {
+      let adminUrl = process.env.DATABASE_URL;
+      if (adminUrl === undefined || adminUrl === '') {
+        embedded = await startEmbeddedPostgres({ dataDir, log: quiet });
+        adminUrl = embedded.url;
+        log('DATABASE_URL unset: embedded PostgreSQL');
+      }
+      seeded = await seedApiData({ adminUrl, historyServers: HISTORY_SERVERS, days: DAYS, fleetServers: FLEET, log: quiet, say: log });
+      log(`${seeded.snapshots} snapshots in ${new URL(seeded.url).pathname.slice(1)}`);
+
+      const secret = randomBytes(32).toString('base64url');
+      const viewer = await seeded.storage.pool.query<{ id: string }>(`INSERT INTO users (username, password_hash, role) VALUES ('bench', 'unused', 'viewer') RETURNING id`);
+      const token = signAccessToken({ algorithm: 'HS256', signingKey: secret, verifyingKey: secret }, { id: viewer.rows[0]!.id, username: 'bench', role: 'viewer' });
+
+      const apiPort = await freePort();
+      api = await spawnService(
+        [path.join(import.meta.dirname, '../../cli/src/main.ts'), 'api'],
+        { DATABASE_URL: seeded.url, JWT_SECRET: secret, API_PORT: String(apiPort), API_HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEXTANT_DATA_DIR: dataDir, SEXTANT_TIMESCALEDB: 'off' },
+        apiPort,
+        signal,
+      );
+      const barePort = await freePort();
+      bare = await spawnService([path.join(import.meta.dirname, 'api-bare-main.ts')], { PORT: String(barePort) }, barePort, signal);
+      const apiUrl = `http://127.0.0.1:${apiPort}`;
+
+      const now = Date.now();
+      const rangeQuery = `from=${new Date(now - DAYS * 86_400_000).toISOString()}&to=${new Date(now).toISOString()}`;
+      const rangeUrl = `${apiUrl}/api/servers/${seeded.historyServerId}/metrics?${rangeQuery}`;
+      const probe = (await (await fetch(rangeUrl, { headers: { authorization: `Bearer ${token}` } })).json()) as { points: unknown[]; stepSeconds: number; source: string };
+      log(`30-day range: ${probe.points.length} points, step ${probe.stepSeconds} s from ${probe.source}`);
+      const range = await sequential(rangeUrl, token, REQUESTS);
+      const rawUrl = `${apiUrl}/api/servers/${seeded.historyServerId}/metrics?${rangeQuery}&step=45m`;
+      const rawRange = await sequential(rawUrl, token, Math.floor(REQUESTS / 3));
+      const fleetUrl = `${apiUrl}/api/servers?limit=${FLEET}`;
+      const fleet = (await (await fetch(fleetUrl, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: { latest: unknown }[]; total: number };
+      if (fleet.items.length !== FLEET || fleet.items.some((s) => s.latest === null)) throw new Error(`fleet answer has ${fleet.items.length} servers, some without a snapshot`);
+      const fleetLatency = await sequential(fleetUrl, token, REQUESTS);
+
+      // Warm both, then alternate who goes first.
+      await requestsPerSecond(`${apiUrl}/healthz`);
+      await requestsPerSecond(`http://127.0.0.1:${barePort}/healthz`);
+      const rps = { api: [] as number[], bare: [] as number[] };
+      for (let i = 0; i < ROUNDS && !signal.aborted; i++) {
+        const order = i % 2 === 0 ? (['api', 'bare'] as const) : (['bare', 'api'] as const);
+        for (const who of order) rps[who].push(await requestsPerSecond(who === 'api' ? `${apiUrl}/healthz` : `http://127.0.0.1:${barePort}/healthz`));
+      }
+      const loadAfter = os.loadavg()[0]!;
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      const measurements: Measurement[] = [
+        { metric: `30-day range p50 (vs its ${RANGE_BUDGET_MS} ms budget)`, unit: 'ms', sextant: quantile(range, 0.5), peer: RANGE_BUDGET_MS, better: 'lower', targetRatio: 1 },
+        { metric: '30-day range p99', unit: 'ms', sextant: quantile(range, 0.99), peer: RANGE_BUDGET_MS, better: 'lower' },
+        { metric: '30-day range from raw snapshots (step=45m) p50', unit: 'ms', sextant: quantile(rawRange, 0.5), peer: RANGE_BUDGET_MS, better: 'lower' },
+        { metric: `fleet of ${FLEET} p50 (vs its ${FLEET_BUDGET_MS} ms budget)`, unit: 'ms', sextant: quantile(fleetLatency, 0.5), peer: FLEET_BUDGET_MS, better: 'lower', targetRatio: 1 },
+        { metric: `fleet of ${FLEET} p99`, unit: 'ms', sextant: quantile(fleetLatency, 0.99), peer: FLEET_BUDGET_MS, better: 'lower' },
+        { metric: '/healthz requests/s (vs bare node:http)', unit: 'req/s', sextant: mean(rps.api), peer: mean(rps.bare), better: 'higher', targetRatio: 0.5 },
+      ];
+      return {
+        peer: `the issue's budgets (latency rows) and a bare node:http server (requests/s), Node ${process.version}`,
+        method: `\`sextant api\` on a fresh database with ${seeded.snapshots} snapshots (${HISTORY_SERVERS} servers × ${DAYS} days at 1 minute, rolled up; ${FLEET} servers in all), PostgreSQL at loopback. Latency: ${REQUESTS} sequential authenticated GETs over keep-alive after ${WARMUP} warm-up (30-day range with the default budget of 1000 points → ${probe.stepSeconds} s steps from the ${probe.source}; fleet = all ${FLEET} servers with their newest snapshots, ~${Math.round(JSON.stringify(fleet).length / 1024)} KiB). Requests/s: autocannon, ${CONNECTIONS} connections, ${ROUNDS} alternating ${ROUND_S} s rounds each after a warm-up round; both servers in their own process on this host (${os.cpus().length} CPUs, 1-minute load average ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after).`,
+        measurements,
+      };
+    } finally {
+      await stopChild(api);
+      await stopChild(bare);
+      await seeded?.close();
+      await embedded?.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  },
+};
