@@ -24,8 +24,6 @@ export class LineScanner {
   lineStart = 0;
   /** Index of the `\n` ending the current line, or `length`. */
   eol = 0;
-  /** Index of the next backslash at or after some earlier position (`length` when none); refreshed lazily. */
-  private backslash = -1;
 
   constructor(input: string, strictEscapes: boolean) {
     this.s = input;
@@ -60,27 +58,25 @@ export class LineScanner {
    */
   readQuoted(recent?: string): string {
     const s = this.s;
+    const eol = this.eol;
     const start = this.pos;
-    let q = s.indexOf('"', start);
-    if (q === -1 || q >= this.eol) this.fail('label value is missing its closing quote');
-    if (this.backslash < start) {
-      const b = s.indexOf('\\', start);
-      this.backslash = b === -1 ? this.length : b;
-    }
-    if (this.backslash > q) {
+    let q = start;
+    let c = 0;
+    while (q < eol && (c = s.charCodeAt(q)) !== 34 && c !== 92) q++;
+    if (q >= eol) this.fail('label value is missing its closing quote');
+    if (c === 34) {
       this.pos = q + 1;
       // Consecutive samples mostly repeat label values: reuse the earlier string, allocate nothing.
       if (recent !== undefined && recent.length === q - start && regionEquals(s, start, recent)) return recent;
       return s.slice(start, q);
     }
-    // Escapes present: the closing quote is the first one preceded by an even number of backslashes.
-    for (;;) {
-      let b = q - 1;
-      while (b >= start && s.charCodeAt(b) === 92) b--;
-      if ((q - 1 - b) % 2 === 0) break;
-      q = s.indexOf('"', q + 1);
-      if (q === -1 || q >= this.eol) this.fail('label value is missing its closing quote');
+    // Escapes present: the closing quote is the first one after an even run of backslashes.
+    for (; q < eol; q++) {
+      c = s.charCodeAt(q);
+      if (c === 92) q++;
+      else if (c === 34) break;
     }
+    if (q >= eol) this.fail('label value is missing its closing quote');
     this.pos = q + 1;
     return unescape(s, start, q, true, this.strictEscapes) ?? this.fail('invalid escape sequence in label value');
   }
