@@ -1,8 +1,9 @@
 import type { Scenario } from '../scenario.ts';
 import { apiScenario } from './api.ts';
 import { exporterScenario } from './exporter.ts';
+import { mqttScenario } from './mqtt.ts';
 import { parseScenario } from './parse.ts';
 import { remoteWriteScenario } from './remote-write.ts';
 
 /** Every scenario `npm run bench` knows, in the order it runs them. */
-export const scenarios: Scenario[] = [exporterScenario, remoteWriteScenario, parseScenario, apiScenario];
+export const scenarios: Scenario[] = [exporterScenario, remoteWriteScenario, parseScenario, apiScenario, mqttScenario];

@@ -17,6 +17,14 @@ export interface FleetRow {
   } | null;
 }
 
+const SELECT = `
+  SELECT s.id, s.name, s.status, s.updated_at, m."timestamp" AS ts,
+         m.cpu_usage, m.memory_usage, m.disk_usage, m.load1, m.net_rx_bps, m.net_tx_bps
+    FROM servers s
+    LEFT JOIN LATERAL (
+      SELECT * FROM metrics_snapshots ms WHERE ms.server_id = s.id ORDER BY ms."timestamp" DESC LIMIT 1
+    ) m ON true`;
+
 interface Row {
   id: string;
   name: string;
@@ -37,16 +45,12 @@ interface Row {
  * unique index backwards: one probe per server (per partition on plain PostgreSQL).
  */
 export async function readFleet(pool: pg.Pool, ids?: readonly string[]): Promise<FleetRow[]> {
-  const result = await pool.query<Row>(
-    `SELECT s.id, s.name, s.status, s.updated_at, m."timestamp" AS ts,
-            m.cpu_usage, m.memory_usage, m.disk_usage, m.load1, m.net_rx_bps, m.net_tx_bps
-       FROM servers s
-       LEFT JOIN LATERAL (
-         SELECT * FROM metrics_snapshots ms WHERE ms.server_id = s.id ORDER BY ms."timestamp" DESC LIMIT 1
-       ) m ON true
-      WHERE $1::uuid[] IS NULL OR s.id = ANY($1::uuid[])`,
-    [ids ?? null],
-  );
+  // Named statements: PostgreSQL plans each once per connection instead of at every notification
+  // (planning over the daily partitions costs more than running the query).
+  const result =
+    ids === undefined
+      ? await pool.query<Row>({ name: 'sextant-mqtt-fleet-all', text: SELECT })
+      : await pool.query<Row>({ name: 'sextant-mqtt-fleet-some', text: `${SELECT} WHERE s.id = ANY($1::uuid[])`, values: [ids] });
   return result.rows.map((r) => ({
     id: r.id,
     name: r.name,
