@@ -62,7 +62,7 @@ const RAW_POINTS = `
 // (not materialised yet; the current hour always, even when a manual refresh materialised part of
 // it) aggregated from raw snapshots; hours are then merged into steps, averages
 // weighted by their sample counts so every point is the mean over its snapshots.
-const ROLLUP_POINTS = `
+const ROLLUP_HOURS = `
   WITH rolled AS (
     SELECT bucket, samples, ${FIELDS.map(([, c]) => `${c}_avg AS ${c}`).join(', ')}
     FROM metrics_snapshots_1h
@@ -80,7 +80,9 @@ const ROLLUP_POINTS = `
     WHERE server_id = $1 AND "timestamp" >= edge.t
       AND "timestamp" < sextant_bucket(make_interval(secs => $4), $3) + make_interval(secs => $4)
     GROUP BY 1
-  )
+  )`;
+
+const ROLLUP_POINTS = `${ROLLUP_HOURS}
   SELECT json_agg(${pointObject} ORDER BY t)
   FROM (
     SELECT sextant_bucket(make_interval(secs => $4), bucket) AS t, sum(samples) AS n,
@@ -89,9 +91,15 @@ const ROLLUP_POINTS = `
     GROUP BY 1
   ) b`;
 
+// A step of exactly one hour: the hours are the points.
+const HOURLY_POINTS = `${ROLLUP_HOURS}
+  SELECT json_agg(${pointObject} ORDER BY t)
+  FROM (SELECT bucket AS t, samples AS n, ${FIELDS.map(([, c]) => c).join(', ')} FROM hours) b`;
+
 const STATEMENTS = {
   raw: { name: 'sextant-series-raw', text: answer(RAW_POINTS) },
   rollup: { name: 'sextant-series-rollup', text: answer(ROLLUP_POINTS) },
+  hourly: { name: 'sextant-series-hourly', text: answer(HOURLY_POINTS) },
 } as const;
 
 /**
@@ -100,7 +108,7 @@ const STATEMENTS = {
  * bucket that starts at its `timestamp`, from the bucket holding `from` to the one holding `to`.
  */
 export async function readSeries(pool: pg.Pool, query: SeriesQuery): Promise<string | undefined> {
-  const statement = STATEMENTS[query.source];
+  const statement = STATEMENTS[query.source === 'rollup' && query.stepSeconds === 3600 ? 'hourly' : query.source];
   return queryJsonText(pool, statement.name, statement.text, [
     query.serverId,
     new Date(query.fromMs),

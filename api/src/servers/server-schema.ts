@@ -96,7 +96,7 @@ const commaList = z
 /** Query of `GET /api/servers`. */
 export const serverListQuerySchema = z.object({
   search: z.string().trim().max(200).optional().describe('case-insensitive substring of name, hostname or address'),
-  status: commaList.pipe(z.array(serverStatusSchema)).optional().describe('one or more statuses, comma-separated or repeated'),
+  status: commaList.pipe(z.array(serverStatusSchema)).optional().describe('one or more of up, down, unknown; comma-separated or repeated'),
   label: commaList
     .pipe(z.array(z.string().regex(/^[^=]+=.*$/, 'label filters are name=value')))
     .optional()
