@@ -187,6 +187,16 @@ describe('MQTT fan-out through the embedded broker', () => {
     }
   });
 
+  it('ends a session opened with an access JWT when the token expires', async () => {
+    const { viewer } = fleet.users;
+    const jwt = signJwt(viewer.id, viewer.username, 2);
+    const c = await client({ username: viewer.username, password: jwt });
+    const closed = new Promise<number>((resolve) => c.once('close', () => resolve(Date.now())));
+    const { exp } = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as { exp: number };
+    // Closed by the broker at `exp` (whole seconds), not before.
+    expect(await closed).toBeGreaterThanOrEqual(exp * 1000);
+  });
+
   it('answers an MQTT 5 CONNECT with "unacceptable protocol version" (aedes speaks 3.1 and 3.1.1)', async () => {
     const { viewer } = fleet.users;
     await expect(connectClient(url, { protocolVersion: 5, username: viewer.username, password: viewer.password })).rejects.toBeDefined();
