@@ -43,10 +43,12 @@ export async function fetchScrape(url: string, options: FetchScrapeOptions): Pro
     const chunks: Uint8Array[] = [];
     let bytes = 0;
     if (response.body !== null) {
-      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      const reader = response.body.getReader();
+      for (let read = await reader.read(); !read.done; read = await reader.read()) {
+        const chunk = read.value as Uint8Array;
         bytes += chunk.byteLength;
         if (options.bodySizeLimit > 0 && bytes > options.bodySizeLimit) {
-          await response.body.cancel();
+          await reader.cancel();
           throw new ScrapeError('SCRAPE_BODY_TOO_LARGE', `body size limit exceeded (${options.bodySizeLimit} bytes)`);
         }
         chunks.push(chunk);
