@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { parsePrometheusText } from '@sextant/exposition';
 import { findPeer, freePort, stopChild, waitForHttp } from '@sextant/testkit/process';
 import { DEFAULT_DISK_DEVICE_EXCLUDE } from '../src/collectors/diskstats-collector.ts';
 import { DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE } from '../src/collectors/filesystem-collector.ts';
@@ -36,7 +37,7 @@ export interface ParsedFamily {
   series: { labels: Record<string, string>; value: number }[];
 }
 
-/** Minimal text 0.0.4 reader for tests: TYPE lines and samples (no escapes inside label values needed here). */
+/** Text 0.0.4 families for tests, by sample name: the TYPE declared for that name and its series. */
 export function parseText(text: string): Map<string, ParsedFamily> {
   const out = new Map<string, ParsedFamily>();
   const fam = (name: string): ParsedFamily => {
@@ -47,18 +48,11 @@ export function parseText(text: string): Map<string, ParsedFamily> {
     }
     return f;
   };
-  for (const line of text.split('\n')) {
-    if (line.startsWith('# TYPE ')) {
-      const [, , name, type] = line.split(' ');
-      fam(name!).type = type!;
-      continue;
-    }
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (m === null) throw new Error(`cannot parse: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const lm of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[lm[1]!] = lm[2]!;
-    fam(m[1]!).series.push({ labels, value: Number(m[3]) });
+  const { families, samples } = parsePrometheusText(text);
+  for (const f of families) fam(f.name).type = f.type;
+  for (const s of samples) {
+    const { __name__: _, ...labels } = s.labels;
+    fam(s.name).series.push({ labels, value: s.value });
   }
   return out;
 }
