@@ -188,8 +188,9 @@ class OpenMetricsParser extends LineScanner {
   private number(what: string, timestamp: boolean): number {
     const s = this.s;
     const start = this.pos;
-    let end = s.indexOf(' ', start);
-    if (end === -1 || end > this.eol) end = this.eol;
+    const eol = this.eol;
+    let end = start;
+    while (end < eol && s.charCodeAt(end) !== 32) end++;
     this.pos = end;
     const value = parseGoFloat(s, start, end);
     if (value === undefined || (timestamp && !Number.isFinite(value))) this.fail(`invalid ${what} "${s.slice(start, end)}"`);
