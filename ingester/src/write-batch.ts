@@ -16,6 +16,10 @@ export interface Sample {
 export interface SeriesSamples {
   labels: Labels;
   samples: Sample[];
+  /** Optional identity of `labels` given by the producer (the remote-write receiver uses the series'
+   * label bytes): equal keys must mean equal label sets. Spares the writer its own canonical key on
+   * a cache hit; leave unset when unsure. */
+  key?: string;
 }
 
 /** HELP/TYPE/UNIT of a metric family, from a scrape or remote-write metadata. */

@@ -58,9 +58,9 @@ export function decodeWriteRequest(body: Uint8Array, version: RemoteWriteVersion
   return version === 'v1' ? fromV1(message as V1Request) : fromV2(message as V2Request);
 }
 
-function pushSeries(out: SeriesSamples[], labels: SeriesSamples['labels'], samples: Sample[] | undefined): number {
+function pushSeries(out: SeriesSamples[], labels: SeriesSamples['labels'], samples: Sample[] | undefined, key?: string): number {
   if (samples === undefined || samples.length === 0) return 0;
-  out.push({ labels, samples });
+  out.push(key === undefined ? { labels, samples } : { labels, samples, key });
   return samples.length;
 }
 
@@ -78,7 +78,7 @@ function fromV1(request: V1Request): DecodedWrite {
       continue;
     }
     if (ts.histograms > 0) problems.add(`native histograms are not stored: ${describeSeries(names, values)}`);
-    samples += pushSeries(series, labels, ts.samples);
+    samples += pushSeries(series, labels, ts.samples, ts.key);
   }
   const metadata: MetricMetadata[] = (request.metadata ?? []).map((m) => ({
     family: m.metric_family_name ?? '',

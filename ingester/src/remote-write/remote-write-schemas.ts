@@ -2,11 +2,15 @@ import path from 'node:path';
 import protobuf from 'protobufjs';
 import type { Sample } from '../write-batch.ts';
 import { STALE_NAN_BITS } from '../write-batch.ts';
+import { createStringInterner } from './string-interner.ts';
 
 /** A 1.0 `TimeSeries` as the receiver decodes it: labels as parallel arrays, exemplars and histograms only counted. */
 export interface DecodedSeriesV1 {
   names: string[];
   values: string[];
+  /** The label fields' bytes as a latin1 string when they are contiguous (they always are from
+   * Prometheus): the same bytes mean the same labels, so the writer's cache can key on it. */
+  key: string | undefined;
   samples: Sample[];
   exemplars: number;
   histograms: number;
@@ -70,13 +74,15 @@ function decodeSample(r: protobuf.Reader, length: number): Sample {
   return sample;
 }
 
+const readString = createStringInterner();
+
 function decodeLabel(r: protobuf.Reader, end: number, series: DecodedSeriesV1): void {
   let name = '';
   let value = '';
   while (r.pos < end) {
     const tag = r.uint32();
-    if (tag === TAG_LABEL) name = r.string();
-    else if (tag === TAG_SAMPLE) value = r.string();
+    if (tag === TAG_LABEL) name = readString(r);
+    else if (tag === TAG_SAMPLE) value = readString(r);
     else r.skipType(tag & 7);
   }
   if (r.pos !== end) throw new RangeError('label overruns its length');
@@ -89,14 +95,24 @@ function decodeLabel(r: protobuf.Reader, end: number, series: DecodedSeriesV1): 
 function decodeSeriesV1(r: protobuf.Reader, length: number): DecodedSeriesV1 {
   const end = r.pos + length;
   if (end > r.len) throw new RangeError('index out of range');
-  const series: DecodedSeriesV1 = { names: [], values: [], samples: [], exemplars: 0, histograms: 0 };
+  const series: DecodedSeriesV1 = { names: [], values: [], key: undefined, samples: [], exemplars: 0, histograms: 0 };
+  let labelsStart = -1;
+  let labelsEnd = -1;
+  let contiguous = true;
   while (r.pos < end) {
+    const fieldStart = r.pos;
     const tag = r.uint32();
     if (tag === TAG_LABEL || tag === TAG_SAMPLE) {
       const size = r.uint32();
       if (r.pos + size > end) throw new RangeError('index out of range');
-      if (tag === TAG_LABEL) decodeLabel(r, r.pos + size, series);
-      else series.samples.push(decodeSample(r, size));
+      if (tag === TAG_LABEL) {
+        if (labelsStart < 0) labelsStart = fieldStart;
+        else if (labelsEnd !== fieldStart) contiguous = false;
+        decodeLabel(r, r.pos + size, series);
+        labelsEnd = r.pos;
+      } else {
+        series.samples.push(decodeSample(r, size));
+      }
     } else if (tag === TAG_EXEMPLAR || tag === TAG_HISTOGRAM) {
       if (tag === TAG_EXEMPLAR) series.exemplars++;
       else series.histograms++;
@@ -106,6 +122,7 @@ function decodeSeriesV1(r: protobuf.Reader, length: number): DecodedSeriesV1 {
     }
   }
   if (r.pos !== end) throw new RangeError('series overruns its length');
+  if (contiguous && labelsStart >= 0) series.key = (r.buf as Buffer).toString('latin1', labelsStart, labelsEnd);
   return series;
 }
 

@@ -90,7 +90,7 @@ export function createWriter(options: WriterOptions): Writer {
       }
       if (outOfBounds > 0 && (batch.onOutOfBounds ?? 'reject') === 'reject') throw new SampleOutOfBoundsError(outOfBounds, firstOut);
       const nowMs = Date.now();
-      const { ids, created, seen } = await resolver.resolve(withSamples.map((s) => s.labels), nowMs);
+      const { ids, created, seen } = await resolver.resolve(withSamples, nowMs);
       // Rows in (series_id, time) order: neighbouring index entries, so fewer pages touched per batch.
       const order = withSamples.map((_, i) => i).sort((a, b) => ids[a]! - ids[b]!);
       const columns = new SampleColumns(total - outOfBounds);

@@ -36,9 +36,18 @@ const SELECT_SQL = `
     FROM unnest($1::text[], $2::jsonb[]) WITH ORDINALITY AS wanted(metric_name, labels, ord)
     JOIN series ON series.metric_name = wanted.metric_name AND series.labels = wanted.labels`;
 
+/** What the resolver needs of a series: its labels, and the producer's key for them if any. */
+export interface SeriesIdentity {
+  labels: Labels;
+  key?: string;
+}
+
 /** Label sets → `series.id`, through an in-memory cache; unknown series are created in one statement. */
 export class SeriesResolver {
+  /** By canonical label-set key (`labelSetKey`). */
   private readonly cache = new Map<string, CachedSeries>();
+  /** By producer key (`SeriesSamples.key`), pointing at the same entries. */
+  private readonly byProducerKey = new Map<string, CachedSeries>();
   private readonly pool: pg.Pool;
   private readonly maxEntries: number;
   private readonly lastSeenIntervalMs: number;
@@ -50,13 +59,18 @@ export class SeriesResolver {
   }
 
   /** Ids for each label set (same order), how many series were new, and the ids whose last_seen_at is due. */
-  async resolve(labelSets: Labels[], nowMs: number): Promise<{ ids: number[]; created: number; seen: number[] }> {
-    const ids = new Array<number>(labelSets.length);
+  async resolve(series: readonly SeriesIdentity[], nowMs: number): Promise<{ ids: number[]; created: number; seen: number[] }> {
+    const ids = new Array<number>(series.length);
     const seen: number[] = [];
     const missing = new Map<string, number[]>();
-    for (let i = 0; i < labelSets.length; i++) {
-      const key = labelSetKey(labelSets[i]!);
-      const hit = this.cache.get(key);
+    for (let i = 0; i < series.length; i++) {
+      const producerKey = series[i]!.key;
+      let hit = producerKey === undefined ? undefined : this.byProducerKey.get(producerKey);
+      const key = hit === undefined ? labelSetKey(series[i]!.labels) : '';
+      if (hit === undefined) {
+        hit = this.cache.get(key);
+        if (hit !== undefined && producerKey !== undefined) this.byProducerKey.set(producerKey, hit);
+      }
       if (hit !== undefined) {
         ids[i] = hit.id;
         if (nowMs - hit.seenAtMs >= this.lastSeenIntervalMs) {
@@ -72,7 +86,7 @@ export class SeriesResolver {
     let created = 0;
     if (missing.size > 0) {
       const keys = [...missing.keys()];
-      const columns = keys.map((key) => seriesColumns(labelSets[missing.get(key)![0]!]!));
+      const columns = keys.map((key) => seriesColumns(series[missing.get(key)![0]!]!.labels));
       const names = columns.map((c) => c.metricName);
       const labels = columns.map((c) => c.labelsJson);
       const found = new Map<number, number>();
@@ -85,12 +99,20 @@ export class SeriesResolver {
         const again = await this.pool.query<{ ord: number; id: string }>(SELECT_SQL, [names, labels]);
         for (const row of again.rows) found.set(row.ord, Number(row.id));
       }
-      if (this.cache.size + keys.length > this.maxEntries) this.cache.clear();
+      if (this.cache.size + keys.length > this.maxEntries || this.byProducerKey.size > 2 * this.maxEntries) {
+        this.cache.clear();
+        this.byProducerKey.clear();
+      }
       keys.forEach((key, k) => {
         const id = found.get(k + 1);
         if (id === undefined) throw new Error(`series ${key} was neither created nor found`);
-        this.cache.set(key, { id, seenAtMs: nowMs });
-        for (const position of missing.get(key)!) ids[position] = id;
+        const entry = { id, seenAtMs: nowMs };
+        this.cache.set(key, entry);
+        for (const position of missing.get(key)!) {
+          ids[position] = id;
+          const producerKey = series[position]!.key;
+          if (producerKey !== undefined) this.byProducerKey.set(producerKey, entry);
+        }
       });
     }
     return { ids, created, seen };
