@@ -202,6 +202,24 @@ describe('MQTT fan-out through the embedded broker', () => {
     await expect(connectClient(url, { protocolVersion: 5, username: viewer.username, password: viewer.password })).rejects.toBeDefined();
   });
 
+  it('with Home Assistant discovery on, announces each server and lets Home Assistant say it is online', async () => {
+    const config = mqttConfigSchema.parse({ MQTT_PORT: '0', MQTT_HOMEASSISTANT: 'true' });
+    const ha = await startMqtt({ config, storage: fleet.storage, log, alertEvents: createAlertEvents() });
+    try {
+      const c = await client({ username: 'token', password: await fleet.token(['mqtt']) }, `mqtt://127.0.0.1:${ha.address!.port}`);
+      const received = collect(c);
+      await c.publishAsync('homeassistant/status', 'online', { qos: 1 });
+      await c.subscribeAsync('homeassistant/#', { qos: 1 });
+      const node = `sextant_${web1.replaceAll('-', '')}`;
+      const up = await waitForMessage(received, `homeassistant/binary_sensor/${node}/up/config`);
+      expect(JSON.parse(up.payload)).toMatchObject({ state_topic: mqttStatusTopic(web1), device: { name: 'web-1' } });
+      await waitForMessage(received, `homeassistant/sensor/${node}/cpu/config`);
+      expect(c.connected).toBe(true);
+    } finally {
+      await ha.close();
+    }
+  });
+
   it('publishes status changes and new servers found by the periodic re-read', async () => {
     const reader = await client({ username: 'token', password: await fleet.token(['mqtt']) });
     const received = collect(reader);

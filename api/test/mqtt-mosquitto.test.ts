@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mqttAlertSchema, mqttAlertTopic, mqttSnapshotSchema, mqttSnapshotTopic, mqttStatusTopic } from '@sextant/contracts';
+import { MQTT_SYSTEM_STATUS_TOPIC, mqttAlertSchema, mqttAlertTopic, mqttSnapshotSchema, mqttSnapshotTopic, mqttStatusTopic, mqttSystemStatusSchema } from '@sextant/contracts';
 import type { MqttAlert } from '@sextant/contracts';
 import { findPeer, freePort, inCI, stopChild, testBackends, waitFor } from '@sextant/testkit';
 import { attachMqttWebSocket, createAlertEvents, mosquittoConf, mosquittoFiles, mqttConfigSchema, startMqtt } from '../src/mqtt/index.ts';
@@ -234,6 +234,28 @@ describe('MQTT fan-out to an external Mosquitto', () => {
       } finally {
         viewer.end(true);
         sextant.end(true);
+      }
+    });
+
+    it("announces Sextant offline through its last will when the publisher's process dies", async () => {
+      const child = spawn(process.execPath, [path.join(import.meta.dirname, 'mqtt-publisher-process.ts')], {
+        env: { ...process.env, DATABASE_URL: fleet.database.url, MQTT_URL: url(), MQTT_USERNAME: publisher.username, MQTT_PASSWORD: publisher.password },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const viewer = await connectClient(url(), { username: fleet.users.viewer.username, password: token });
+      try {
+        await waitFor('publisher process', () => Promise.resolve(out.includes('\n') ? out : undefined), { timeoutMs: 30_000, attempts: 600, intervalMs: 50 });
+        expect(out).toBe('ready\n');
+        const received = collect(viewer);
+        await viewer.subscribeAsync(MQTT_SYSTEM_STATUS_TOPIC, { qos: 1 });
+        child.kill('SIGKILL');
+        const offline = await waitFor('last will', () => Promise.resolve(received.find((m) => !m.retain && JSON.parse(m.payload).status === 'offline')), { timeoutMs: 15_000, intervalMs: 25, attempts: 600 });
+        expect(mqttSystemStatusSchema.parse(JSON.parse(offline.payload))).toEqual({ status: 'offline' });
+      } finally {
+        viewer.end(true);
+        await stopChild(child);
       }
     });
 
