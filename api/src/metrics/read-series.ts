@@ -42,21 +42,25 @@ function answer(points: string): string {
     FROM servers s WHERE s.id = $1`;
 }
 
-// A NaN (JSON has none) becomes null.
-const pointObject = `json_build_object('timestamp', to_char(t AT TIME ZONE 'UTC', ${ISO}), 'samples', n, ${FIELDS.map(([name, column]) => `'${name}', nullif(${column}, 'NaN')`).join(', ')})`;
+// The JSON array of points from buckets `b(t, n, <columns>)`: each row becomes an object through
+// json_agg of a record (cheaper than json_build_object per point). A NaN (JSON has none) becomes null.
+const points = (buckets: string) => `
+  SELECT json_agg(p ORDER BY p."timestamp")
+  FROM (
+    SELECT to_char(t AT TIME ZONE 'UTC', ${ISO}) AS "timestamp", n AS samples,
+           ${FIELDS.map(([name, column]) => `nullif(${column}, 'NaN') AS "${name}"`).join(', ')}
+    FROM (${buckets}) b
+  ) p`;
 
 // Raw path: snapshots of whole buckets, from the one holding `from` to the one holding `to`.
-const RAW_POINTS = `
-  SELECT json_agg(${pointObject} ORDER BY t)
-  FROM (
+const RAW_POINTS = points(`
     SELECT sextant_bucket(make_interval(secs => $4), "timestamp") AS t, count(*) AS n,
            ${FIELDS.map(([, c]) => `avg(${c}) AS ${c}`).join(', ')}
     FROM metrics_snapshots
     WHERE server_id = $1
       AND "timestamp" >= sextant_bucket(make_interval(secs => $4), $2)
       AND "timestamp" < sextant_bucket(make_interval(secs => $4), $3) + make_interval(secs => $4)
-    GROUP BY 1
-  ) b`;
+    GROUP BY 1`);
 
 // Rollup path: closed hours from metrics_snapshots_1h, and the hours after the newest rolled-up one
 // (not materialised yet; the current hour always, even when a manual refresh materialised part of
@@ -82,19 +86,14 @@ const ROLLUP_HOURS = `
     GROUP BY 1
   )`;
 
-const ROLLUP_POINTS = `${ROLLUP_HOURS}
-  SELECT json_agg(${pointObject} ORDER BY t)
-  FROM (
+const ROLLUP_POINTS = `${ROLLUP_HOURS} ${points(`
     SELECT sextant_bucket(make_interval(secs => $4), bucket) AS t, sum(samples) AS n,
            ${FIELDS.map(([, c]) => `sum(${c} * samples) / nullif(sum(samples) FILTER (WHERE ${c} IS NOT NULL), 0) AS ${c}`).join(', ')}
     FROM hours
-    GROUP BY 1
-  ) b`;
+    GROUP BY 1`)}`;
 
 // A step of exactly one hour: the hours are the points.
-const HOURLY_POINTS = `${ROLLUP_HOURS}
-  SELECT json_agg(${pointObject} ORDER BY t)
-  FROM (SELECT bucket AS t, samples AS n, ${FIELDS.map(([, c]) => c).join(', ')} FROM hours) b`;
+const HOURLY_POINTS = `${ROLLUP_HOURS} ${points(`SELECT bucket AS t, samples AS n, ${FIELDS.map(([, c]) => c).join(', ')} FROM hours`)}`;
 
 const STATEMENTS = {
   raw: { name: 'sextant-series-raw', text: answer(RAW_POINTS) },
