@@ -23,6 +23,8 @@ export const ingesterEnvHelp: readonly { name: string; default: string; descript
   { name: 'SCRAPE_JOB', default: 'node', description: 'job label of targets that do not name one' },
   { name: 'SCRAPE_BODY_SIZE_LIMIT', default: '67108864', description: 'bytes of uncompressed body a scrape may return; more fails the scrape (0 = no limit)' },
   { name: 'SCRAPE_SAMPLE_LIMIT', default: '0', description: 'samples one scrape may return; more fails the scrape (0 = no limit)' },
+  { name: 'SCRAPE_SHARDS', default: '1', description: 'ingesters sharing the targets: each scrapes those whose address hashes (Prometheus hashmod) to its SCRAPE_SHARD' },
+  { name: 'SCRAPE_SHARD', default: '0', description: "this ingester's shard, 0 to SCRAPE_SHARDS − 1" },
   { name: 'REMOTE_WRITE_AUTH', default: 'token', description: 'token: /api/v1/write needs a bearer API token with the remote_write scope; open: anyone may write' },
   { name: 'INGEST_BUFFER_MAX_BYTES', default: '268435456', description: 'bytes of scrape results kept on disk (SEXTANT_DATA_DIR/ingest-buffer) while PostgreSQL is unreachable; the oldest go first' },
 ];
@@ -39,6 +41,8 @@ export const ingesterConfigSchema = z
     SCRAPE_JOB: z.string().regex(/^\S+$/, 'must be one word').default('node'),
     SCRAPE_BODY_SIZE_LIMIT: z.coerce.number().int().min(0).default(64 * 1024 * 1024),
     SCRAPE_SAMPLE_LIMIT: z.coerce.number().int().min(0).default(0),
+    SCRAPE_SHARDS: z.coerce.number().int().min(1).default(1),
+    SCRAPE_SHARD: z.coerce.number().int().min(0).default(0),
     REMOTE_WRITE_AUTH: z.enum(['token', 'open']).default('token'),
     INGEST_BUFFER_MAX_BYTES: z.coerce.number().int().min(1024 * 1024, 'must be at least 1 MiB').default(256 * 1024 * 1024),
   })
@@ -46,6 +50,9 @@ export const ingesterConfigSchema = z
     // Prometheus refuses the same (config.go: "scrape timeout greater than scrape interval").
     if (c.SCRAPE_TIMEOUT !== undefined && c.SCRAPE_TIMEOUT > c.SCRAPE_INTERVAL) {
       ctx.addIssue({ code: 'custom', path: ['SCRAPE_TIMEOUT'], message: 'must not be longer than SCRAPE_INTERVAL' });
+    }
+    if (c.SCRAPE_SHARD >= c.SCRAPE_SHARDS) {
+      ctx.addIssue({ code: 'custom', path: ['SCRAPE_SHARD'], message: 'must be less than SCRAPE_SHARDS' });
     }
   });
 

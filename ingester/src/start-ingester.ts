@@ -78,6 +78,8 @@ export async function startIngester(options: StartIngesterOptions): Promise<Runn
       job: config.SCRAPE_JOB,
       staticTargets: [...config.SCRAPE_TARGETS.map((address) => ({ address, job: config.SCRAPE_JOB, labels: {} })), ...(options.extraTargets ?? [])],
       fileSd: config.SCRAPE_FILE_SD,
+      shards: config.SCRAPE_SHARDS,
+      shard: config.SCRAPE_SHARD,
       sink: (batch) => buffered.write(batch),
       log,
     });

@@ -6,8 +6,10 @@ import type { Storage } from '@sextant/storage';
 import { testBackends } from '@sextant/testkit';
 import type { TestDatabase } from '@sextant/testkit';
 import { waitFor } from '@sextant/testkit/process';
+import { startScrapeManager } from '../src/scrape/scrape-manager.ts';
+import { shardOf } from '../src/scrape/target-shard.ts';
 import type { RunningIngester } from '../src/start-ingester.ts';
-import { nodeBody, openTestStorage, startFakeTarget, startTestIngester } from './scrape-fixture.ts';
+import { log, nodeBody, openTestStorage, startFakeTarget, startTestIngester } from './scrape-fixture.ts';
 import type { FakeTarget } from './scrape-fixture.ts';
 
 const backend = testBackends().find((b) => !b.timescaledb)!;
@@ -109,7 +111,42 @@ describe(`scraping into ${backend.name}`, () => {
       return r.length > 0 ? r : undefined;
     }, { timeoutMs: 3_000 });
     expect(rows[0]!.value).toBe(1);
-    const [server] = await query<{ status: string; last_seen_at: Date | null }>(`SELECT status, last_seen_at FROM servers WHERE address = $1`, [added.address]);
-    expect(server).toEqual({ status: 'up', last_seen_at: rows[0]!.time });
+    // Status follows once the batch's snapshots are derived, right after its samples commit.
+    const server = await waitFor('the added server up', async () => {
+      const [row] = await query<{ status: string; last_seen_at: Date | null }>(`SELECT status, last_seen_at FROM servers WHERE address = $1`, [added.address]);
+      return row?.status === 'up' ? row : undefined;
+    });
+    expect(server.last_seen_at!.getTime()).toBeGreaterThanOrEqual(rows[0]!.time.getTime());
+  });
+});
+
+describe('sharding targets between ingesters', () => {
+  it('scrapes only the targets whose address hashes to this shard, and together the shards scrape each once', async () => {
+    const addresses = Array.from({ length: 20 }, (_, i) => `127.0.0.1:${1 + i}`);
+    const managers = await Promise.all(
+      [0, 1, 2].map((shard) =>
+        startScrapeManager({
+          intervalMs: 60_000,
+          timeoutMs: 1_000,
+          bodySizeLimit: 0,
+          sampleLimit: 0,
+          job: 'node',
+          staticTargets: addresses.map((address) => ({ address, job: 'node', labels: {} })),
+          fileSd: [],
+          sink: () => Promise.resolve(),
+          log,
+          shards: 3,
+          shard,
+        }),
+      ),
+    );
+    try {
+      const scraped = managers.map((m) => m.loops().map((l) => l.target.address));
+      scraped.forEach((list, shard) => expect(list.every((a) => shardOf(a, 3) === shard)).toBe(true));
+      expect(scraped.flat().sort()).toEqual([...addresses].sort());
+      expect(scraped.every((list) => list.length > 0)).toBe(true);
+    } finally {
+      await Promise.all(managers.map((m) => m.close()));
+    }
   });
 });

@@ -10,6 +10,7 @@ import type { ScrapeLoop, ScrapeSink } from './scrape-loop.ts';
 import { targetKey } from './scrape-target.ts';
 import type { ScrapeTarget } from './scrape-target.ts';
 import { targetOffsetMs } from './target-offset.ts';
+import { shardOf } from './target-shard.ts';
 
 export interface ScrapeManagerOptions {
   /** Where servers with an exporter `address` are read from; none = no database discovery. */
@@ -27,6 +28,9 @@ export interface ScrapeManagerOptions {
   log: Logger;
   /** How often targets are rediscovered; default the interval, at most 15 s. */
   refreshMs?: number;
+  /** With `shards` > 1, only targets whose address hashes to `shard` are scraped here (default 1 and 0). */
+  shards?: number;
+  shard?: number;
   /** Mixed into every target's slot, so several ingesters spread the same target list differently. */
   seed?: string;
 }
@@ -88,7 +92,8 @@ export async function startScrapeManager(options: ScrapeManagerOptions): Promise
     }
     // A server registered from a static or file_sd target is that target, not a second one.
     for (const target of dbTargets) if (!addresses.has(target.address)) wanted.set(targetKey(target), target);
-    return [...wanted.values()];
+    const shards = options.shards ?? 1;
+    return [...wanted.values()].filter((t) => shards <= 1 || shardOf(t.address, shards) === (options.shard ?? 0));
   }
 
   async function sync(): Promise<void> {
