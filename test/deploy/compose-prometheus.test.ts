@@ -17,6 +17,8 @@ import { testBackends } from '@sextant/testkit';
 import type { TestDatabase } from '@sextant/testkit';
 import { findPeer, freePort, stopChild, waitFor } from '@sextant/testkit/process';
 import { COMPOSE_DIR } from './compose-file.ts';
+import { loadDashboards, sqlQueries } from './dashboards.ts';
+import { expandGrafanaSql } from './grafana-macros.ts';
 
 // compose/prometheus.yml in a real Prometheus: it scrapes Sextant's exporter with the exporter's
 // token and remote-writes to Sextant's ingester with an API token of scope remote_write, both read
@@ -99,5 +101,23 @@ describe.skipIf(PROMETHEUS === undefined)('compose/prometheus.yml with a real Pr
     );
     // The exporter answered Prometheus's scrapes, so its token file was read and sent.
     expect(rows.find((r) => r.job === 'node')?.up).toBe(1);
+  });
+
+  it('the fleet dashboard shows that server from the derived data', async () => {
+    const fleet = loadDashboards().find((d) => d.dashboard.uid === 'sextant-fleet')!.dashboard;
+    const ids = (await storage.pool.query<{ id: string }>('SELECT id::text AS id FROM servers')).rows.map((r) => r.id);
+    const now = new Date();
+    const ctx = { from: new Date(now.getTime() - 15 * 60_000), to: now, intervalMs: 60_000, timescaledb: false, variables: { server: { value: ids, multi: true } } };
+    const run = async (title: string) => {
+      const query = sqlQueries(fleet).find((q) => q.where.startsWith(`panel "${title}"`))!;
+      return (await storage.pool.query(expandGrafanaSql(query.rawSql, ctx))).rows as Record<string, unknown>[];
+    };
+    const table = await run('Servers');
+    expect(table).toHaveLength(1);
+    expect(table[0]!.Memory).toBeGreaterThan(0);
+    expect(table[0]!.Status).toBe('up');
+    const memory = await run('Memory usage');
+    expect(memory.length).toBeGreaterThan(0);
+    expect(memory.every((r) => r.metric === table[0]!.Server && Number(r.value) > 0)).toBe(true);
   });
 });
