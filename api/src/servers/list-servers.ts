@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { ServerListQuery, ServerSort } from './server-schema.ts';
 import { queryJsonText } from './query-json-text.ts';
-import { LATEST_SNAPSHOT_JOIN, SERVER_JSON } from './server-json.ts';
+import { LATEST_SNAPSHOT_JOIN, SERVER_COLUMNS } from './server-json.ts';
 
 // Sort keys → SQL; `s.id` breaks ties so pages are stable.
 const SORT_SQL: Readonly<Record<ServerSort, string>> = {
@@ -9,9 +9,9 @@ const SORT_SQL: Readonly<Record<ServerSort, string>> = {
   status: 's.status',
   lastSeenAt: 's.last_seen_at',
   createdAt: 's.created_at',
-  cpuUsage: 'l.cpu_usage',
-  memoryUsage: 'l.memory_usage',
-  diskUsage: 'l.disk_usage',
+  cpuUsage: 'l."cpuUsage"',
+  memoryUsage: 'l."memoryUsage"',
+  diskUsage: 'l."diskUsage"',
   load1: 'l.load1',
 };
 
@@ -36,7 +36,12 @@ function statement(sort: ServerSort, order: 'asc' | 'desc'): { name: string; tex
         SELECT id, position FROM matched WHERE position > $4 AND position <= $4 + $5
       )
       SELECT json_build_object(
-        'items', coalesce((SELECT json_agg(${SERVER_JSON} ORDER BY p.position) FROM page p JOIN servers s ON s.id = p.id ${LATEST_SNAPSHOT_JOIN}), '[]'::json),
+        'items', coalesce((
+          -- An aggregate takes the rows of a sorted subquery in order (PostgreSQL documents this for
+          -- aggregates without ORDER BY), which keeps the position out of the objects.
+          SELECT json_agg(r)
+          FROM (SELECT ${SERVER_COLUMNS} FROM page p JOIN servers s ON s.id = p.id ${LATEST_SNAPSHOT_JOIN} ORDER BY p.position) r
+        ), '[]'::json),
         'total', (SELECT count(*) FROM matched)
       )::text AS body`,
   };

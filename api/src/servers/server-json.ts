@@ -1,5 +1,7 @@
 // SQL fragments that build a server's API JSON inside PostgreSQL, shared by every server query so
-// the list, one server and the answers of writes have the same shape (`serverSchema`).
+// the list, one server and the answers of writes have the same shape (`serverSchema`). Rows are
+// turned into JSON as records (`json_agg(r)`, `row_to_json(r)`), whose column names are the JSON
+// keys: cheaper than `json_build_object` per row.
 
 /** RFC 3339 UTC with milliseconds, for `to_char(<ts> AT TIME ZONE 'UTC', ISO_MS)`. */
 export const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
@@ -23,25 +25,21 @@ const SNAPSHOT_FIELDS = [
 ] as const;
 
 /**
- * `LEFT JOIN LATERAL` of the newest snapshot of server `s`, as `l`: one descent of the
- * (server_id, timestamp) index (per partition or chunk, newest first, stopping at the first hit).
+ * `LEFT JOIN LATERAL` of the newest snapshot of server `s` as the record `l`, columns named as its
+ * JSON keys (`l."cpuUsage"`): one descent of the (server_id, timestamp) index per partition or chunk,
+ * newest first, stopping at the first hit. `l` is NULL for a server without snapshots.
  */
 export const LATEST_SNAPSHOT_JOIN = `
   LEFT JOIN LATERAL (
-    SELECT "timestamp", ${SNAPSHOT_FIELDS.map(([, c]) => c).join(', ')}
+    SELECT ${iso('m."timestamp"')} AS "timestamp", ${SNAPSHOT_FIELDS.map(([name, c]) => `m.${c} AS "${name}"`).join(', ')}
     FROM metrics_snapshots m
     WHERE m.server_id = s.id
     ORDER BY m."timestamp" DESC
     LIMIT 1
   ) l ON true`;
 
-/** The JSON of server `s` with its newest snapshot `l` (from `LATEST_SNAPSHOT_JOIN`). */
-export const SERVER_JSON = `json_build_object(
-  'id', s.id, 'name', s.name, 'hostname', s.hostname, 'address', s.address, 'ipAddress', host(s.ip_address),
-  'status', s.status, 'labels', s.labels, 'lastSeenAt', ${iso('s.last_seen_at')},
-  'createdAt', ${iso('s.created_at')}, 'updatedAt', ${iso('s.updated_at')},
-  'latest', CASE WHEN l."timestamp" IS NULL THEN NULL ELSE json_build_object(
-    'timestamp', ${iso('l."timestamp"')}, ${SNAPSHOT_FIELDS.map(([name, c]) => `'${name}', l.${c}`).join(', ')}) END)`;
-
-/** The JSON of the newest snapshot `l` alone. */
-export const SNAPSHOT_JSON = `json_build_object('timestamp', ${iso('l."timestamp"')}, ${SNAPSHOT_FIELDS.map(([name, c]) => `'${name}', l.${c}`).join(', ')})`;
+/** Select list of server `s` with its newest snapshot `l` (from `LATEST_SNAPSHOT_JOIN`), as the API's fields. */
+export const SERVER_COLUMNS = `
+  s.id, s.name, s.hostname, s.address, host(s.ip_address) AS "ipAddress", s.status, s.labels,
+  ${iso('s.last_seen_at')} AS "lastSeenAt", ${iso('s.created_at')} AS "createdAt", ${iso('s.updated_at')} AS "updatedAt",
+  l AS latest`;

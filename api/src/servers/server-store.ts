@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { queryJsonText } from './query-json-text.ts';
 import { ServerError } from './server-error.ts';
-import { LATEST_SNAPSHOT_JOIN, SERVER_JSON } from './server-json.ts';
+import { LATEST_SNAPSHOT_JOIN, SERVER_COLUMNS } from './server-json.ts';
 import type { ServerInput, ServerPatch } from './server-schema.ts';
 
 // API field → column, for writes.
@@ -11,7 +11,7 @@ type Field = keyof typeof COLUMNS;
 // Reads the row a write touched back with its newest snapshot, as JSON text.
 const answer = (write: string) => `
   WITH w AS (${write} RETURNING *)
-  SELECT ${SERVER_JSON}::text AS body FROM w s ${LATEST_SNAPSHOT_JOIN}`;
+  SELECT row_to_json(r)::text AS body FROM (SELECT ${SERVER_COLUMNS} FROM w s ${LATEST_SNAPSHOT_JOIN}) r`;
 
 // Unique violations of `servers` become the client's 409 with a code naming the field.
 function translate(err: unknown, input: Partial<Record<Field, unknown>>): never {
@@ -59,7 +59,7 @@ export function createServerStore(pool: pg.Pool): ServerStore {
   const setClause = (fields: readonly Field[]) => fields.map((f, i) => `${COLUMNS[f]} = $${i + 2}`).concat('updated_at = now()').join(', ');
   return {
     async get(id) {
-      const body = await queryJsonText(pool, 'sextant-server-get', `SELECT ${SERVER_JSON}::text AS body FROM servers s ${LATEST_SNAPSHOT_JOIN} WHERE s.id = $1`, [id]);
+      const body = await queryJsonText(pool, 'sextant-server-get', `SELECT row_to_json(r)::text AS body FROM (SELECT ${SERVER_COLUMNS} FROM servers s ${LATEST_SNAPSHOT_JOIN} WHERE s.id = $1) r`, [id]);
       if (body === undefined) throw notFound(id);
       return body;
     },
