@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  encodeIngestNotifications,
+  INGEST_CHANNEL,
   MQTT_SYSTEM_STATUS_TOPIC,
   mqttAlertSchema,
   mqttAlertTopic,
@@ -218,6 +220,21 @@ describe('MQTT fan-out through the embedded broker', () => {
     } finally {
       await ha.close();
     }
+  });
+
+  it('publishes a status change announced by a notification that names no snapshot', async () => {
+    const cache = await fleet.addServer('cache-3', 'up');
+    await fleet.commitSnapshot(cache, new Date(), 5);
+    await fanout.publisher.idle();
+    const reader = await client({ username: 'token', password: await fleet.token(['mqtt']) });
+    const received = collect(reader);
+    await reader.subscribeAsync(mqttStatusTopic(cache), { qos: 1 });
+    await waitForMessage(received, mqttStatusTopic(cache));
+    // What the ingester does when a scrape fails: the status changes, no snapshot row, a notification.
+    await fleet.storage.pool.query("UPDATE servers SET status = 'down', updated_at = now() WHERE id = $1", [cache]);
+    await fleet.storage.pool.query('SELECT pg_notify($1, $2)', [INGEST_CHANNEL, encodeIngestNotifications({ serverIds: [], timestamp: new Date().toISOString() })[0]]);
+    const down = await waitForMessage(received, mqttStatusTopic(cache), (m) => !m.retain);
+    expect(mqttStatusSchema.parse(JSON.parse(down.payload))).toMatchObject({ serverId: cache, status: 'down' });
   });
 
   it('publishes status changes and new servers found by the periodic re-read', async () => {

@@ -276,13 +276,14 @@ describe('MQTT fan-out to an external Mosquitto', () => {
         alertEvents.emit(alertOf(serverId, 4));
         expect(sink.pending).toBeGreaterThanOrEqual(3);
         received.length = 0;
+        // Sextant's reconnection backoff (0.5 s doubling, with jitter) may take some seconds here.
         await startBroker();
-        const latest = await waitFor('latest snapshot after reconnection', () => Promise.resolve(received.find((m) => m.topic === mqttSnapshotTopic(serverId) && JSON.parse(m.payload).cpu_usage === 72)), { timeoutMs: 20_000, intervalMs: 50, attempts: 400 });
+        const latest = await waitFor('latest snapshot after reconnection', () => Promise.resolve(received.find((m) => m.topic === mqttSnapshotTopic(serverId) && JSON.parse(m.payload).cpu_usage === 72)), { timeoutMs: 40_000, intervalMs: 50, attempts: 800 });
         expect(mqttSnapshotSchema.parse(JSON.parse(latest.payload)).cpu_usage).toBe(72);
         const alerts = await waitFor('queued alerts', () => {
           const got = received.filter((m) => m.topic.startsWith(`sextant/v1/alerts/${serverId}/`));
           return Promise.resolve(got.length >= 2 ? got : undefined);
-        }, { timeoutMs: 20_000, intervalMs: 50, attempts: 400 });
+        }, { timeoutMs: 40_000, intervalMs: 50, attempts: 800 });
         expect(alerts.map((m) => mqttAlertSchema.parse(JSON.parse(m.payload)).value)).toEqual([3, 4]);
         // Coalesced: the snapshot superseded while the broker was away never went out.
         expect(received.filter((m) => m.topic === mqttSnapshotTopic(serverId)).map((m) => (JSON.parse(m.payload) as { cpu_usage: number }).cpu_usage)).not.toContain(71);

@@ -35,8 +35,9 @@ interface Published {
 
 /**
  * Publishes servers' retained snapshot and status topics after their data is committed. It LISTENs
- * on the ingester's channel (a wake-up only), reads the named servers' newest committed rows and
- * publishes what changed; notifications arriving meanwhile coalesce into the next read. At start,
+ * on the ingester's channel (a wake-up only), reads the named servers' newest committed rows (and
+ * those of servers whose row changed since, e.g. marked down) and publishes what changed;
+ * notifications arriving meanwhile coalesce into the next read. At start,
  * after a lost LISTEN connection, and every `resyncIntervalMs` it re-reads every server.
  */
 export async function startFleetPublisher(options: FleetPublisherOptions): Promise<FleetPublisher> {
@@ -51,6 +52,9 @@ export async function startFleetPublisher(options: FleetPublisherOptions): Promi
   let retry: NodeJS.Timeout | undefined;
   let listener: pg.PoolClient | undefined;
   let idleWaiters: (() => void)[] = [];
+  let changedSince: Date | undefined;
+  // A notification arrived since the last read (it may name no server: a status changed).
+  let notified = false;
 
   const publishRow = (row: FleetRow): void => {
     const last = published.get(row.id);
@@ -77,16 +81,26 @@ export async function startFleetPublisher(options: FleetPublisherOptions): Promi
 
   const drain = async (): Promise<void> => {
     // Each round takes everything that piled up; bounded by `closed` and by the work arriving.
-    while (!closed && (everything || pending.size > 0)) {
+    while (!closed && (everything || notified)) {
       const ids = everything ? undefined : [...pending];
       everything = false;
+      notified = false;
       pending.clear();
       try {
-        for (const row of await readFleet(options.pool, ids)) publishRow(row);
+        // Besides the servers a notification names, those whose row changed since the last read:
+        // the ingester updates a server's status (scrape failed → down) without a snapshot row.
+        const rows = await readFleet(options.pool, ids === undefined ? undefined : { ids, changedSince });
+        for (const row of rows) {
+          publishRow(row);
+          if (changedSince === undefined || row.updatedAt > changedSince) changedSince = row.updatedAt;
+        }
         failures = 0;
       } catch (err) {
         if (ids === undefined) everything = true;
-        else for (const id of ids) pending.add(id);
+        else {
+          notified = true;
+          for (const id of ids) pending.add(id);
+        }
         if (!closed) scheduleRetry(err, 'MQTT publisher could not read the fleet');
         return;
       }
@@ -97,7 +111,7 @@ export async function startFleetPublisher(options: FleetPublisherOptions): Promi
     if (closed || running !== undefined || retry !== undefined) return;
     running = drain().finally(() => {
       running = undefined;
-      if (!closed && retry === undefined && (everything || pending.size > 0)) kick();
+      if (!closed && retry === undefined && (everything || notified)) kick();
       else if (retry === undefined) for (const resolve of idleWaiters.splice(0)) resolve();
     });
   };
@@ -115,6 +129,7 @@ export async function startFleetPublisher(options: FleetPublisherOptions): Promi
 
   const onNotification = (message: pg.Notification): void => {
     if (message.channel !== INGEST_CHANNEL) return;
+    notified = true;
     try {
       for (const id of decodeIngestNotification(message.payload ?? '').serverIds) pending.add(id);
     } catch (err) {
@@ -163,7 +178,7 @@ export async function startFleetPublisher(options: FleetPublisherOptions): Promi
       kick();
     },
     idle: () =>
-      running === undefined && retry === undefined && !everything && pending.size === 0
+      running === undefined && retry === undefined && !everything && !notified
         ? Promise.resolve()
         : new Promise((resolve) => idleWaiters.push(resolve)),
     async close() {

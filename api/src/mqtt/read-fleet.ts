@@ -40,17 +40,23 @@ interface Row {
 }
 
 /**
- * Every server (or those in `ids`) with its newest `metrics_snapshots` row. Reads committed data
- * only, so whatever it returns is durable. The lateral lookup walks the (server_id, timestamp)
- * unique index backwards: one probe per server (per partition on plain PostgreSQL).
+ * Every server, or those in `ids` plus those whose row changed after `changedSince` (less a 2 s
+ * margin for transactions that committed out of order), with its newest `metrics_snapshots` row.
+ * Reads committed data only, so whatever it returns is durable. The lateral lookup walks the
+ * (server_id, timestamp) unique index backwards: one probe per server (per partition on plain
+ * PostgreSQL).
  */
-export async function readFleet(pool: pg.Pool, ids?: readonly string[]): Promise<FleetRow[]> {
+export async function readFleet(pool: pg.Pool, only?: { ids: readonly string[]; changedSince?: Date }): Promise<FleetRow[]> {
   // Named statements: PostgreSQL plans each once per connection instead of at every notification
   // (planning over the daily partitions costs more than running the query).
   const result =
-    ids === undefined
+    only === undefined
       ? await pool.query<Row>({ name: 'sextant-mqtt-fleet-all', text: SELECT })
-      : await pool.query<Row>({ name: 'sextant-mqtt-fleet-some', text: `${SELECT} WHERE s.id = ANY($1::uuid[])`, values: [ids] });
+      : await pool.query<Row>({
+          name: 'sextant-mqtt-fleet-some',
+          text: `${SELECT} WHERE s.id = ANY($1::uuid[]) OR s.updated_at > $2::timestamptz - interval '2 seconds'`,
+          values: [only.ids, only.changedSince ?? null],
+        });
   return result.rows.map((r) => ({
     id: r.id,
     name: r.name,
