@@ -48,24 +48,40 @@ interface Selection {
   request: SelectRequest;
 }
 
+interface Bounds {
+  start: number;
+  end: number;
+  lookback: number;
+  /** The range query's step while the walk is outside subqueries; 0 otherwise. */
+  step: number;
+}
+
+/** Only the windows ending at the evaluation steps, when they leave gaps between steps. */
+function gridOf(s: VectorSelector, windowMs: number, bounds: Bounds): SelectRequest['grid'] {
+  if (bounds.step === 0 || s.at !== undefined || windowMs >= bounds.step) return undefined;
+  return { startMs: bounds.start - s.offsetMs, stepMs: bounds.step, windowMs };
+}
+
 /** Walks the tree and records, for each selector, the time span its evaluations at [minTs, maxTs] read. */
-function collectSelections(e: Expr, minTs: number, maxTs: number, bounds: { start: number; end: number; lookback: number; step: number }, out: Selection[]): void {
+function collectSelections(e: Expr, minTs: number, maxTs: number, bounds: Bounds, out: Selection[]): void {
   const at = (m: VectorSelector['at'], t: number): number =>
     m === undefined ? t : m.kind === 'time' ? m.ms : m.kind === 'start' ? bounds.start : bounds.end;
   switch (e.kind) {
     case 'vector': {
       const hi = at(e.at, maxTs) - e.offsetMs;
       const lo = at(e.at, minTs) - e.offsetMs;
-      out.push({ selector: e, request: { matchers: e.matchers, minMs: lo - bounds.lookback, maxMs: hi } });
+      const grid = gridOf(e, bounds.lookback, bounds);
+      out.push({ selector: e, request: { matchers: e.matchers, minMs: lo - bounds.lookback, maxMs: hi, ...(grid === undefined ? {} : { grid }) } });
       return;
     }
     case 'matrix': {
       const s = e.selector;
-      out.push({ selector: s, request: { matchers: s.matchers, minMs: at(s.at, minTs) - s.offsetMs - e.rangeMs, maxMs: at(s.at, maxTs) - s.offsetMs } });
+      const grid = gridOf(s, e.rangeMs, bounds);
+      out.push({ selector: s, request: { matchers: s.matchers, minMs: at(s.at, minTs) - s.offsetMs - e.rangeMs, maxMs: at(s.at, maxTs) - s.offsetMs, ...(grid === undefined ? {} : { grid }) } });
       return;
     }
     case 'subquery':
-      collectSelections(e.expr, at(e.at, minTs) - e.offsetMs - e.rangeMs, at(e.at, maxTs) - e.offsetMs, bounds, out);
+      collectSelections(e.expr, at(e.at, minTs) - e.offsetMs - e.rangeMs, at(e.at, maxTs) - e.offsetMs, { ...bounds, step: 0 }, out);
       return;
     case 'number': case 'string': return;
     case 'paren': case 'unary': collectSelections(e.expr, minTs, maxTs, bounds, out); return;

@@ -5,6 +5,11 @@ export interface SelectRequest {
   matchers: Matcher[];
   minMs: number;
   maxMs: number;
+  /**
+   * Set when only the windows (gridStart + i·step − window, gridStart + i·step] are read (a range
+   * query whose range or lookback is shorter than its step): the source may skip everything between.
+   */
+  grid?: { startMs: number; stepMs: number; windowMs: number };
 }
 
 /** One stored series, samples oldest first; `stale[i]` is 1 where the sample is a stale marker. */
