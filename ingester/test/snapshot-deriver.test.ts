@@ -93,6 +93,10 @@ describe.each(testBackends())('snapshot derivation on $name', (backend) => {
     expect(found).toHaveLength(2);
     expect(found[0]).toMatchObject({ name: 'host-of-10.0.0.1:9100', address: '10.0.0.1:9100', status: 'up', cpu_usage: null, net_rx_bps: null, memory_usage: 75, disk_usage: 20, load1: 1.25 });
     expect(found[0]!.t.getTime()).toBe(T0);
+    const { rows: registered } = await storage.pool.query<{ hostname: string; ip: string; labels: object }>(
+      `SELECT hostname, host(ip_address) AS ip, labels FROM servers WHERE address = '10.0.0.1:9100'`,
+    );
+    expect(registered).toEqual([{ hostname: 'host-of-10.0.0.1:9100', ip: '10.0.0.1', labels: { instance: '10.0.0.1:9100' } }]);
     // cpu: +30 s idle, +30 s user → 50 %; network: 7500 B in 60 s → 1000 bit/s.
     expect(found[1]!.cpu_usage).toBeCloseTo(50, 10);
     expect(found[1]!.net_rx_bps).toBeCloseTo(1000, 10);

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type pg from 'pg';
 
 /** Maps an `instance` label to its server, registering servers for instances never seen. */
@@ -18,8 +19,8 @@ const FIND = `
 
 // ON CONFLICT without a target: a name or address someone else holds is not an error, just no row.
 const REGISTER = `
-  INSERT INTO servers (name, hostname, address, labels)
-  VALUES ($1, $2, $3, jsonb_build_object('instance', $4::text))
+  INSERT INTO servers (name, hostname, address, labels, ip_address)
+  VALUES ($1, $2, $3, jsonb_build_object('instance', $4::text), $5::inet)
   ON CONFLICT DO NOTHING RETURNING id`;
 
 const UNKNOWN_TTL_MS = 30_000;
@@ -60,7 +61,8 @@ export function createServerRegistry(pool: pg.Pool): ServerRegistry {
       const host = instance.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
       const names = [...new Set([hints.nodename, instance, `${hints.nodename ?? host} (${instance})`])].filter((n) => n !== undefined && n !== '');
       for (const name of names) {
-        const { rows } = await pool.query<{ id: string }>(REGISTER, [name, hints.nodename ?? host, hints.scraped ? instance : null, instance]);
+        const ip = isIP(host) === 0 ? null : host;
+        const { rows } = await pool.query<{ id: string }>(REGISTER, [name, hints.nodename ?? host, hints.scraped ? instance : null, instance, ip]);
         if (rows[0] !== undefined) return remember(instance, rows[0].id);
         // Someone registered the same instance meanwhile (its address is unique), or the name is taken.
         const raced = await find(instance);
