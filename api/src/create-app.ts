@@ -80,7 +80,7 @@ export function createApp(options: CreateAppOptions): ApiApp {
   document.current = openApi;
 
   const router = new Router();
-  mountRoutes(router, routes, { authenticate: auth.authenticate, bodyLimit: config.API_BODY_LIMIT, log });
+  const exactRoutes = mountRoutes(router, routes, { authenticate: auth.authenticate, bodyLimit: config.API_BODY_LIMIT });
 
   const app = new Koa({ proxy: config.API_TRUST_PROXY });
   app.context.log = log;
@@ -90,6 +90,7 @@ export function createApp(options: CreateAppOptions): ApiApp {
   app.use(errorMiddleware());
   app.use(corsMiddleware(config.API_CORS_ORIGINS));
   app.use(serveUi(config.API_UI_DIR));
+  app.use(exactRoutes);
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
   // Koa logs errors itself unless told they are handled; the error middleware has logged them.

@@ -40,14 +40,20 @@ describe('HTTP edges', () => {
     expect(problem.headers.get('www-authenticate')).toBe('Bearer realm="sextant"');
   });
 
-  it('sends security headers on answers and errors alike', async () => {
-    for (const res of [await t.request('/healthz'), await t.request('/api/nothing-here')]) {
-      expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
-      expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  it('sends security headers on answers and errors alike: the SPA policy on pages, a lock-down on data', async () => {
+    for (const res of [await t.request('/healthz'), await t.request('/api/nothing-here'), await t.request('/api/docs'), await t.request('/', { unchecked: true })]) {
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(res.headers.get('x-frame-options')).toBe('DENY');
       expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+      expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('strict-transport-security')).toBeNull();
     }
+    const page = await t.request('/', { unchecked: true });
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.headers.get('content-security-policy')).not.toContain('unsafe-eval');
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    const data = await t.request('/healthz');
+    expect(data.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
   });
 
   it('allows CORS only for configured origins', async () => {
@@ -107,7 +113,7 @@ describe('HTTP edges', () => {
   it('counts requests by route template in its own /metrics', async () => {
     await t.request(`/api/users/${t.users.admin.id}`, { token: t.users.admin.accessToken });
     const metrics = await t.request('/metrics');
-    expect(metrics.text).toMatch(/http_requests_total\{method="GET",route="\/api\/users\/:id",status="200"\} 1/);
+    expect(metrics.text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/api\/users\/:id",status="200"\} 1\n/);
     expect(metrics.text).not.toContain(t.users.admin.id);
     expect(metrics.text).toContain('process_cpu_user_seconds_total');
   });

@@ -3,6 +3,7 @@ import type { Middleware } from 'koa';
 import { isRetryable } from '@sextant/storage';
 import { ApiError } from './api-error.ts';
 import { PROBLEM_CONTENT_TYPE } from './problem.ts';
+import { requestLog } from './request-id.ts';
 import type { Problem } from './problem.ts';
 
 const CODE_BY_STATUS: Readonly<Record<number, string>> = {
@@ -58,9 +59,8 @@ export function errorMiddleware(): Middleware {
       if (ctx.status === 404 && ctx.body == null) error = new ApiError(404, 'NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
     } catch (err) {
       error = toApiError(err);
-      const log = ctx.state.log ?? ctx.app.context.log;
-      if (error.status >= 500) log?.error({ err, code: error.code }, 'request failed');
-      else log?.debug({ err: (err as Error).message, code: error.code }, 'request refused');
+      if (error.status >= 500) requestLog(ctx).error({ err, code: error.code }, 'request failed');
+      else requestLog(ctx).debug({ err: (err as Error).message, code: error.code }, 'request refused');
     }
     if (error === undefined) return;
     const problem: Problem = {
