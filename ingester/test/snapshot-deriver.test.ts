@@ -136,6 +136,16 @@ describe.each(testBackends())('snapshot derivation on $name', (backend) => {
     expect(await status()).toMatchObject({ status: 'up', last_seen_at: new Date(T0 + 180_000) });
   });
 
+  it('registers a server again when the one it knew was deleted', async () => {
+    const instance = '10.0.0.3:9100';
+    await deriver.derive({ series: scrape(instance, T0, 0) }, 'scrape');
+    await storage.pool.query(`DELETE FROM servers WHERE labels->>'instance' = $1`, [instance]);
+    await deriver.derive({ series: scrape(instance, T0 + 60_000, 1) }, 'scrape');
+    const found = await rows(instance);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.t.getTime()).toBe(T0 + 60_000);
+  });
+
   it('leaves instances without node series alone', async () => {
     await deriver.derive({ series: [s('up', { instance: 'app:8080', job: 'app' }, T0, 1), s('http_requests_total', { instance: 'app:8080', job: 'app' }, T0, 5)] }, 'remote-write');
     const { rows: found } = await storage.pool.query(`SELECT 1 FROM servers WHERE labels->>'instance' = 'app:8080' OR address = 'app:8080'`);

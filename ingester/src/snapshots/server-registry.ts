@@ -11,6 +11,8 @@ export interface ServerRegistry {
    * target) and none when a remote-writing Prometheus does, and `labels.instance` either way.
    */
   resolve(instance: string, hints: { nodename?: string; scraped: boolean }): Promise<string>;
+  /** Drops everything remembered (a cached server was deleted). */
+  forget(): void;
 }
 
 const FIND = `
@@ -43,6 +45,11 @@ export function createServerRegistry(pool: pg.Pool): ServerRegistry {
   }
 
   return {
+    forget() {
+      known.clear();
+      unknownUntil.clear();
+    },
+
     async lookup(instance) {
       const cached = known.get(instance);
       if (cached !== undefined) return cached;

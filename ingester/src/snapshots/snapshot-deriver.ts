@@ -118,22 +118,34 @@ export function createSnapshotDeriver(options: SnapshotDeriverOptions): Snapshot
         }
       }
 
-      const rows = new Map<string, { id: string; t: number; values: SnapshotValues }>();
+      const derived: { instance: string; nodename?: string; rows: { t: number; values: SnapshotValues }[] }[] = [];
       for (const [instance, times] of touched) {
-        const derived = rowsOf(instance, times);
+        const found = rowsOf(instance, times);
         prune(instance);
-        if (derived.length === 0) continue;
+        if (found.length === 0) continue;
         const nodename = [...(frames.get(instance)?.values() ?? [])].find((f) => f.nodename !== undefined)?.nodename;
-        const id = await registry.resolve(instance, { nodename, scraped: origin === 'scrape' });
-        for (const row of derived) rows.set(`${id}/${row.t}`, { id, ...row });
+        derived.push({ instance, nodename, rows: found });
       }
-      if (rows.size > 0) {
+      const store = async () => {
+        const rows = new Map<string, { id: string; t: number; values: SnapshotValues }>();
+        for (const { instance, nodename, rows: found } of derived) {
+          const id = await registry.resolve(instance, { nodename, scraped: origin === 'scrape' });
+          for (const row of found) rows.set(`${id}/${row.t}`, { id, ...row });
+        }
+        if (rows.size === 0) return rows;
         const list = [...rows.values()];
-        await pool.query(UPSERT, [
-          list.map((r) => r.id),
-          list.map((r) => new Date(r.t).toISOString()),
-          ...SNAPSHOT_COLUMNS.map((c) => list.map((r) => r.values[c])),
-        ]);
+        await pool.query(UPSERT, [list.map((r) => r.id), list.map((r) => new Date(r.t).toISOString()), ...SNAPSHOT_COLUMNS.map((c) => list.map((r) => r.values[c]))]);
+        return rows;
+      };
+      let rows;
+      try {
+        rows = await store();
+      } catch (err) {
+        // A server deleted (through the API) since it was cached: forget it, register again, once.
+        if ((err as { code?: unknown }).code !== '23503') throw err;
+        registry.forget();
+        statusAt.clear();
+        rows = await store();
       }
 
       const status: { id: string; status: string; t: string }[] = [];
