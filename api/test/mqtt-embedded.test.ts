@@ -233,7 +233,8 @@ describe('MQTT fan-out through the embedded broker', () => {
     // What the ingester does when a scrape fails: the status changes, no snapshot row, a notification.
     await fleet.storage.pool.query("UPDATE servers SET status = 'down', updated_at = now() WHERE id = $1", [cache]);
     await fleet.storage.pool.query('SELECT pg_notify($1, $2)', [INGEST_CHANNEL, encodeIngestNotifications({ serverIds: [], timestamp: new Date().toISOString() })[0]]);
-    const down = await waitForMessage(received, mqttStatusTopic(cache), (m) => !m.retain);
+    const down = await waitForMessage(received, mqttStatusTopic(cache), (m) => (JSON.parse(m.payload) as { status: string }).status === 'down');
+    expect(down.retain).toBe(false);
     expect(mqttStatusSchema.parse(JSON.parse(down.payload))).toMatchObject({ serverId: cache, status: 'down' });
   });
 

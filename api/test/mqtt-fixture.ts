@@ -14,6 +14,7 @@ import { migrate, openStorage, runMaintenance } from '@sextant/storage';
 import type { Storage } from '@sextant/storage';
 import { stopChild, waitFor } from '@sextant/testkit/process';
 import type { TestBackend, TestDatabase } from '@sextant/testkit';
+import { JWT_AUDIENCE, JWT_ISSUER, verifyAccessToken } from '../src/auth/access-token.ts';
 import type { AccessTokenVerifier } from '../src/mqtt/index.ts';
 
 export const log = createLogger({ level: process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'silent' });
@@ -21,18 +22,15 @@ const DAY = 86_400_000;
 const retention = { samplesMs: 15 * DAY, snapshotsMs: 30 * DAY, rollupsMs: 400 * DAY };
 const JWT_SECRET = 'mqtt-test-secret-mqtt-test-secret-0123456789';
 
-/** HS256 access JWTs as the API issues them (sub = user id), and the matching verifier. */
+const keys = { algorithm: 'HS256', signingKey: JWT_SECRET, verifyingKey: JWT_SECRET } as const;
+
+/** An access JWT as the API signs them (sub = user id), with any lifetime, negative for an expired one. */
 export function signJwt(userId: string, name: string, expiresInS: number): string {
-  return jwt.sign({ name }, JWT_SECRET, { algorithm: 'HS256', subject: userId, expiresIn: expiresInS, issuer: 'sextant', audience: 'sextant-api' });
+  return jwt.sign({ name, role: 'viewer' }, JWT_SECRET, { algorithm: 'HS256', subject: userId, expiresIn: expiresInS, issuer: JWT_ISSUER, audience: JWT_AUDIENCE });
 }
-export const verifyJwt: AccessTokenVerifier = (token) => {
-  try {
-    const claims = jwt.verify(token, JWT_SECRET, { algorithms: ['HS256'], issuer: 'sextant', audience: 'sextant-api' });
-    return typeof claims === 'object' && typeof claims.sub === 'string' ? { sub: claims.sub, exp: claims.exp } : null;
-  } catch {
-    return null;
-  }
-};
+
+/** The API's own access-token check, as the API hands it to startMqtt. */
+export const verifyJwt: AccessTokenVerifier = (token) => verifyAccessToken(keys, token);
 
 export interface Fleet {
   database: TestDatabase;
