@@ -38,8 +38,9 @@ export async function expandFileSd(patterns: readonly string[]): Promise<string[
 }
 
 /**
- * The targets of one file_sd file. `job` and `__metrics_path__` labels set the target's job and
- * path; other `__`-prefixed labels are dropped, as relabeling would drop them in Prometheus.
+ * The targets of one file_sd file. `job`, `__metrics_path__` and `__scheme__` labels set the
+ * target's job, path and scheme; other `__`-prefixed labels are dropped, as relabeling would drop
+ * them in Prometheus.
  */
 export async function readFileSd(file: string, defaultJob: string): Promise<ScrapeTarget[]> {
   let groups: z.output<typeof targetGroups>;
@@ -55,8 +56,10 @@ export async function readFileSd(file: string, defaultJob: string): Promise<Scra
     const labels: Record<string, string> = {};
     for (const [name, value] of Object.entries(group.labels ?? {})) if (!name.startsWith('__') && name !== 'job') labels[name] = value;
     const job = group.labels?.job ?? defaultJob;
-    const metricsPath = group.labels?.__metrics_path__;
-    for (const address of group.targets) targets.push(metricsPath === undefined ? { address, job, labels } : { address, job, labels, metricsPath });
+    const extra: Pick<ScrapeTarget, 'metricsPath' | 'scheme'> = {};
+    if (group.labels?.__metrics_path__ !== undefined) extra.metricsPath = group.labels.__metrics_path__;
+    if (group.labels?.__scheme__ === 'https') extra.scheme = 'https';
+    for (const address of group.targets) targets.push({ address, job, labels, ...extra });
   }
   return targets;
 }

@@ -5,6 +5,7 @@ import { parseScrapeBody } from './parse-scrape-body.ts';
 import { endOfRunStaleness, scrapeBatch } from './scrape-batch.ts';
 import type { ScrapeOutcome, SeenSeries } from './scrape-batch.ts';
 import { ScrapeError } from './scrape-error.ts';
+import { targetUrl } from './scrape-target.ts';
 import type { ScrapeTarget } from './scrape-target.ts';
 import { delayUntilSlot } from './target-offset.ts';
 
@@ -38,7 +39,7 @@ export interface ScrapeLoop {
 /** Scrapes `target` every interval at its slot until stopped; one scrape at a time. */
 export function startScrapeLoop(options: ScrapeLoopOptions): ScrapeLoop {
   const { target, intervalMs, log } = options;
-  const url = `http://${target.address}${target.metricsPath ?? '/metrics'}`;
+  const url = targetUrl(target);
   const seen: SeenSeries = new Map();
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;

@@ -12,6 +12,13 @@ export interface ScrapeTarget {
   bearerToken?: string;
   /** Path to scrape; default `/metrics`. */
   metricsPath?: string;
+  /** `http` (default) or `https`. */
+  scheme?: 'http' | 'https';
+}
+
+/** The URL a target is scraped at. */
+export function targetUrl(target: ScrapeTarget): string {
+  return `${target.scheme ?? 'http'}://${target.address}${target.metricsPath ?? '/metrics'}`;
 }
 
 /** The labels Sextant attaches to every sample of `target` (compat §1.6): its own, `job` and `instance`. */
@@ -25,5 +32,5 @@ export function targetLabels(target: ScrapeTarget): Labels {
 export function targetKey(target: ScrapeTarget): string {
   const labels = targetLabels(target);
   const sorted = Object.keys(labels).sort().map((name) => [name, labels[name]]);
-  return JSON.stringify([target.address, target.metricsPath ?? '/metrics', sorted]);
+  return JSON.stringify([targetUrl(target), sorted]);
 }
