@@ -199,6 +199,14 @@ describe('MQTT fan-out through the embedded broker', () => {
     expect(await closed).toBeGreaterThanOrEqual(exp * 1000);
   });
 
+  it('refuses to start on a port in use, saying which variable to change', async () => {
+    const config = mqttConfigSchema.parse({ MQTT_PORT: String(fanout.address!.port) });
+    await expect(startMqtt({ config, storage: fleet.storage, log, alertEvents: createAlertEvents() })).rejects.toMatchObject({
+      code: 'MQTT_PORT_IN_USE',
+      message: expect.stringContaining('MQTT_URL'),
+    });
+  });
+
   it('answers an MQTT 5 CONNECT with "unacceptable protocol version" (aedes speaks 3.1 and 3.1.1)', async () => {
     const { viewer } = fleet.users;
     await expect(connectClient(url, { protocolVersion: 5, username: viewer.username, password: viewer.password })).rejects.toBeDefined();

@@ -4,6 +4,8 @@ export { attachMqttWebSocket, MQTT_WEBSOCKET_PATH } from './attach-mqtt-websocke
 export type { AccessTokenVerifier } from './mqtt-authenticator.ts';
 export { MQTT_TOKEN_USERNAME } from './mqtt-authenticator.ts';
 export { mqttConfigSchema, mqttEnvHelp } from './mqtt-config.ts';
+export { MqttError } from './mqtt-error.ts';
+export type { MqttErrorCode } from './mqtt-error.ts';
 export type { MqttConfig } from './mqtt-config.ts';
 export { startMqtt } from './start-mqtt.ts';
 export type { MqttFanout, StartMqttOptions } from './start-mqtt.ts';

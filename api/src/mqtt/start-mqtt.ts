@@ -15,6 +15,7 @@ import type { FleetPublisher } from './fleet-publisher.ts';
 import { createMqttAuthenticator } from './mqtt-authenticator.ts';
 import type { AccessTokenVerifier } from './mqtt-authenticator.ts';
 import type { MqttConfig } from './mqtt-config.ts';
+import { MqttError } from './mqtt-error.ts';
 import type { MqttSink } from './mqtt-sink.ts';
 
 export interface StartMqttOptions {
@@ -108,9 +109,15 @@ export async function startMqtt(options: StartMqttOptions): Promise<MqttFanout> 
 function listen(broker: Aedes, host: string, port: number): Promise<Server> {
   const server = createServer((socket) => broker.handle(socket));
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (err: NodeJS.ErrnoException): void =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new MqttError('MQTT_PORT_IN_USE', `MQTT_PORT ${port} on ${host} is in use (another MQTT broker?): set MQTT_PORT to a free port, or MQTT_URL to publish to that broker`, { cause: err })
+          : new MqttError('MQTT_LISTEN_FAILED', `the embedded MQTT broker cannot listen on ${host}:${port}: ${err.message}`, { cause: err }),
+      );
+    server.once('error', fail);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve(server);
     });
   });
