@@ -37,6 +37,9 @@ describe('compose.yaml', () => {
     // One image for all of them, its entry point the CLI.
     expect(new Set(sextantServices.map(([, s]) => s.image)).size).toBe(1);
     for (const [name, s] of sextantServices) expect(SEXTANT_COMMANDS.has(s.command?.[0] ?? ''), name).toBe(true);
+    // The database has TimescaleDB, so Grafana gets the TimescaleDB variant of its data source (§6.3).
+    expect(compose.services.migrate!.environment?.SEXTANT_TIMESCALEDB).toBe('require');
+    expect(compose.services.grafana!.volumes).toContain('../grafana/provisioning/postgres/timescaledb.yaml:/etc/grafana/provisioning/datasources/sextant-postgres.yaml:ro');
   });
 
   it('gives every long-running service a health check, and one-shot jobs a stated reason', () => {
