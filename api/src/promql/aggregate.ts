@@ -52,13 +52,55 @@ function extreme(samples: Sample[], max: boolean): number {
   return r;
 }
 
-/** Orders for topk (largest first) and bottomk (smallest first); NaN always last. */
-function byValue(desc: boolean): (a: Sample, b: Sample) => number {
-  return (a, b) => {
-    if (Number.isNaN(a.v)) return Number.isNaN(b.v) ? 0 : 1;
-    if (Number.isNaN(b.v)) return -1;
-    return desc ? b.v - a.v : a.v - b.v;
+/**
+ * topk/bottomk exactly as Prometheus selects them, ties included: a binary heap of k samples
+ * (Go's container/heap) whose top is the one to drop, replaced when a later sample beats it.
+ */
+function selectK(samples: Sample[], k: number, top: boolean): Sample[] {
+  // The heap's "less": the element to evict first (NaN first, then the smallest for topk, largest for bottomk).
+  const less = (a: Sample, b: Sample): boolean => Number.isNaN(a.v) || (top ? a.v < b.v : a.v > b.v);
+  const h: Sample[] = [];
+  const swap = (i: number, j: number): void => {
+    const t = h[i] as Sample;
+    h[i] = h[j] as Sample;
+    h[j] = t;
   };
+  const up = (j: number): void => {
+    for (;;) {
+      const i = Math.trunc((j - 1) / 2);
+      if (i === j || !less(h[j] as Sample, h[i] as Sample)) break;
+      swap(i, j);
+      j = i;
+    }
+  };
+  const down = (i0: number): boolean => {
+    let i = i0;
+    for (;;) {
+      const j1 = 2 * i + 1;
+      if (j1 >= h.length) break;
+      let j = j1;
+      const j2 = j1 + 1;
+      if (j2 < h.length && less(h[j2] as Sample, h[j1] as Sample)) j = j2;
+      if (!less(h[j] as Sample, h[i] as Sample)) break;
+      swap(i, j);
+      i = j;
+    }
+    return i > i0;
+  };
+  for (const s of samples) {
+    if (h.length < k) {
+      h.push(s);
+      up(h.length - 1);
+    } else {
+      const head = h[0] as Sample;
+      if ((top ? head.v < s.v : head.v > s.v) || (Number.isNaN(head.v) && !Number.isNaN(s.v))) {
+        h[0] = s;
+        if (k > 1 && !down(0)) up(0);
+      }
+    }
+  }
+  // Output best first, NaN last.
+  return h.sort((a, b) => (less(a, b) ? 1 : less(b, a) ? -1 : 0));
 }
 
 /** Evaluates one aggregation over an instant vector; `param` is the scalar or string parameter. */
@@ -73,7 +115,7 @@ export function aggregate(e: Aggregate, samples: Sample[], param: number | strin
       if (Math.abs(kf) >= 2 ** 63) throw execution(`Scalar value ${kf} overflows int64`);
       const k = Math.trunc(kf);
       if (k < 1) return [];
-      return groups.flatMap((g) => [...g.samples].sort(byValue(e.op === 'topk')).slice(0, k));
+      return groups.flatMap((g) => selectK(g.samples, k, e.op === 'topk'));
     }
     case 'count_values': {
       const label = param as string;
