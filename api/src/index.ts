@@ -16,5 +16,5 @@ export type { ApiErrorCode } from './http/api-error.ts';
 export { problemSchema, PROBLEM_CONTENT_TYPE } from './http/problem.ts';
 export { buildOpenApi, openApiPath } from './openapi/build-openapi.ts';
 export type { OpenApiDocument } from './openapi/build-openapi.ts';
-export { attachMqttWebSocket, createAlertEvents, MQTT_WEBSOCKET_PATH, mosquittoConf, mosquittoFiles, mqttConfigSchema, mqttEnvHelp, startMqtt } from './mqtt/index.ts';
-export type { AlertEvent, AlertEvents, MosquittoAccounts, MqttConfig, MqttFanout, StartMqttOptions } from './mqtt/index.ts';
+export { attachMqttWebSocket, createAlertEvents, MQTT_WEBSOCKET_PATH, mosquittoConf, mosquittoFiles, MqttError, mqttConfigSchema, mqttEnvHelp, startMqtt, toAlertEvent } from './mqtt/index.ts';
+export type { AlertEvent, AlertEvents, MosquittoAccounts, MqttConfig, MqttFanout, RestAlert, StartMqttOptions } from './mqtt/index.ts';

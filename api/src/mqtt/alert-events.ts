@@ -16,6 +16,18 @@ export interface AlertEvents {
   subscribe(listener: (event: AlertEvent) => void): () => void;
 }
 
+/** An alert as the REST API returns it (`GET /api/alerts`): `status` pending, firing or resolved. */
+export type RestAlert = Omit<AlertEvent, 'status'> & { status: 'pending' | 'firing' | 'resolved' };
+
+/**
+ * The event to emit for an alert's current state, or undefined for a pending one (not announced
+ * until it fires). A firing alert someone acknowledged is `acknowledged`.
+ */
+export function toAlertEvent(alert: RestAlert): AlertEvent | undefined {
+  if (alert.status === 'pending') return undefined;
+  return { ...alert, status: alert.status === 'firing' && alert.acknowledgedAt !== null ? 'acknowledged' : alert.status };
+}
+
 /** An in-process `AlertEvents`; a listener that throws does not stop the others or the emitter. */
 export function createAlertEvents(onListenerError: (err: unknown) => void = () => undefined): AlertEvents {
   const listeners = new Set<(event: AlertEvent) => void>();

@@ -1,5 +1,5 @@
-export type { AlertEvent, AlertEvents } from './alert-events.ts';
-export { createAlertEvents } from './alert-events.ts';
+export type { AlertEvent, AlertEvents, RestAlert } from './alert-events.ts';
+export { createAlertEvents, toAlertEvent } from './alert-events.ts';
 export { attachMqttWebSocket, MQTT_WEBSOCKET_PATH } from './attach-mqtt-websocket.ts';
 export type { AccessTokenVerifier } from './mqtt-authenticator.ts';
 export { MQTT_TOKEN_USERNAME } from './mqtt-authenticator.ts';
