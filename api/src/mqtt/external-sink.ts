@@ -108,10 +108,17 @@ export function createExternalSink(options: ExternalSinkOptions): ExternalSink {
       if (closing) return;
       closing = true;
       clearTimeout(retry);
-      if (client.connected) {
-        await client.publishAsync(will.topic, systemStatusMessage('offline', new Date()).payload, { qos: 1, retain: true }).catch(() => undefined);
-      }
-      await client.endAsync(!client.connected);
+      // A broker that stops answering must not hold up shutdown: after 5 s the connection is dropped.
+      const graceful = (async () => {
+        if (client.connected) {
+          await client.publishAsync(will.topic, systemStatusMessage('offline', new Date()).payload, { qos: 1, retain: true }).catch(() => undefined);
+        }
+        await client.endAsync(!client.connected);
+      })();
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 5000)));
+      if ((await Promise.race([graceful, late])) === 'late') await client.endAsync(true);
+      clearTimeout(timer);
     },
     get connected() {
       return client.connected;
