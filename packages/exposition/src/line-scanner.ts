@@ -20,6 +20,7 @@ export class LineScanner {
   pos = 0;
   /** 1-based number of the line at `pos`. */
   line = 0;
+  private backslash = -1;
   /** Index of the first character of the current line. */
   lineStart = 0;
   /** Index of the `\n` ending the current line, or `length`. */
@@ -44,6 +45,15 @@ export class LineScanner {
 
   fail(message: string): never {
     throw new ExpositionParseError(this.line, message);
+  }
+
+  /** Index of the first backslash at or after `from` (`length` if none); amortized O(1) per call. */
+  nextBackslash(from: number): number {
+    if (this.backslash < from) {
+      const b = this.s.indexOf('\\', from);
+      this.backslash = b === -1 ? this.length : b;
+    }
+    return this.backslash;
   }
 
   /** The current line (at most `max` characters), quoted, for messages. */

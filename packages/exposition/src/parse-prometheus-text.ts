@@ -13,6 +13,8 @@ interface Declared {
   family: ExpositionFamily;
   hasHelp: boolean;
   hasType: boolean;
+  /** Samples named exactly like the family were seen (a later TYPE is an error). */
+  sampled: boolean;
 }
 
 function isBlank(c: number): boolean {
@@ -30,12 +32,16 @@ class PrometheusTextParser extends LineScanner {
   readonly samples: ExpositionSample[] = [];
   readonly families: ExpositionFamily[] = [];
   private readonly declared = new Map<string, Declared>();
+  private lastDeclared: Declared | undefined;
+  /** Sample names seen that are not the name of the family declared just before them. */
   private readonly sampled = new Set<string>();
   private readonly dropEmpty: boolean;
   /** The family of the latest metadata line, which the following samples may belong to. */
-  private current: ExpositionFamily | undefined;
+  private current: Declared | undefined;
   private lastName = '';
   private lastFamily = '';
+  /** Set when metadata or a new name may change the family of the next sample. */
+  private familyStale = true;
   /** Label names of the previous sample by position, reused instead of slicing equal names again. */
   private readonly recentLabelNames: string[] = [];
   private readonly recentLabelValues: string[] = [];
@@ -74,45 +80,70 @@ class PrometheusTextParser extends LineScanner {
     if (keyword === undefined || this.pos + 4 >= this.eol || !isBlank(s.charCodeAt(this.pos + 4))) return;
     this.pos += 4;
     this.skipBlanks();
-    const nameEnd = scanMetricName(s, this.pos, this.eol);
-    if (nameEnd === this.pos) this.fail(`expected a metric name after # ${keyword}: ${this.excerpt()}`);
-    if (nameEnd < this.eol && !isBlank(s.charCodeAt(nameEnd))) this.fail(`invalid metric name after # ${keyword}: ${this.excerpt()}`);
-    const name = s.slice(this.pos, nameEnd);
+    // HELP and TYPE of one name come in pairs: the second finds the first without a scan or lookup.
+    let declared = this.lastDeclared;
+    let nameEnd = this.pos;
+    if (declared !== undefined) {
+      nameEnd = this.pos + declared.family.name.length;
+      const same = (nameEnd === this.eol || isBlank(s.charCodeAt(nameEnd))) && regionEquals(s, this.pos, declared.family.name);
+      if (!same) declared = undefined;
+    }
+    if (declared === undefined) {
+      nameEnd = scanMetricName(s, this.pos, this.eol);
+      if (nameEnd === this.pos) this.fail(`expected a metric name after # ${keyword}: ${this.excerpt()}`);
+      if (nameEnd < this.eol && !isBlank(s.charCodeAt(nameEnd))) this.fail(`invalid metric name after # ${keyword}: ${this.excerpt()}`);
+      declared = this.declareFamily(s.slice(this.pos, nameEnd));
+      this.lastDeclared = declared;
+    }
+    const { name } = declared.family;
     // One blank separates the name from the text, which runs to the end of the line (as promparse).
     const textStart = nameEnd < this.eol ? nameEnd + 1 : nameEnd;
-    const declared = this.declareFamily(name);
     if (keyword === 'HELP') {
       if (declared.hasHelp) this.fail(`second HELP line for metric name "${name}"`);
       declared.hasHelp = true;
-      declared.family.help = unescape(s, textStart, this.eol, false, this.strictEscapes) ?? this.fail('invalid escape sequence in HELP');
+      declared.family.help =
+        this.nextBackslash(textStart) >= this.eol
+          ? s.slice(textStart, this.eol)
+          : (unescape(s, textStart, this.eol, false, this.strictEscapes) ?? this.fail('invalid escape sequence in HELP'));
     } else {
       const type = s.slice(textStart, this.eol);
       if (!TEXT_TYPES.has(type)) this.fail(`invalid metric type "${type}"`);
       if (declared.hasType) this.fail(`second TYPE line for metric name "${name}"`);
-      if (this.sampled.has(name)) this.fail(`TYPE line for metric name "${name}" after its samples`);
+      if (declared.sampled || this.sampled.has(name)) this.fail(`TYPE line for metric name "${name}" after its samples`);
       declared.hasType = true;
       declared.family.type = type as MetricType;
     }
-    this.current = declared.family;
+    this.current = declared;
     // The next sample resolves its family again, even under the same name as the last one.
-    this.lastName = '';
+    this.familyStale = true;
   }
 
   private declareFamily(name: string): Declared {
     let declared = this.declared.get(name);
     if (declared === undefined) {
       const family: ExpositionFamily = { name, type: 'untyped', help: '', unit: '' };
-      declared = { family, hasHelp: false, hasType: false };
+      declared = { family, hasHelp: false, hasType: false, sampled: false };
       this.declared.set(name, declared);
       this.families.push(family);
     }
     return declared;
   }
 
-  /** The latest declared family if the name is in it, else any declared family it is in, else the name. */
+  /**
+   * The family of a sample name that differs from the previous line's: the latest declared family
+   * if the name is in it, else any declared family it is in, else the name itself.
+   */
   private familyOf(name: string): string {
     const current = this.current;
-    if (current !== undefined && (name === current.name || hasFamilySuffix(name, current.name, current.type))) return current.name;
+    if (current !== undefined) {
+      // The common case, a family's samples right after its HELP/TYPE: no lookups at all.
+      if (name === current.family.name) {
+        current.sampled = true;
+        return name;
+      }
+      this.sampled.add(name);
+      if (hasFamilySuffix(name, current.family.name, current.family.type)) return current.family.name;
+    } else this.sampled.add(name);
     if (this.declared.has(name)) return name;
     for (const suffix of SUFFIXES) {
       if (!name.endsWith(suffix)) continue;
@@ -132,12 +163,16 @@ class PrometheusTextParser extends LineScanner {
     if (pos === start) this.fail(`invalid metric name at the start of ${this.excerpt()}`);
     let name = this.lastName;
     let family = this.lastFamily;
+    // Lines often repeat the previous name: then reuse its string instead of slicing a new one.
     if (pos - start !== name.length || !regionEquals(s, start, name)) {
       name = s.slice(start, pos);
-      family = this.familyOf(name);
       this.lastName = name;
+      this.familyStale = true;
+    }
+    if (this.familyStale) {
+      family = this.familyOf(name);
       this.lastFamily = family;
-      this.sampled.add(name);
+      this.familyStale = false;
     }
     const labels: Labels = { __name__: name };
     let c = s.charCodeAt(pos);
