@@ -118,7 +118,7 @@ describe.runIf(backend !== undefined)('remote-write authentication and storage o
     }
   });
 
-  it('acknowledges only after the sink resolves, and answers 503 when the sink fails retryably', async () => {
+  it('acknowledges only after the sink resolves; a retryable sink failure is a 503, a refusal a 400, a bug a 500', async () => {
     let release: (() => void) | undefined;
     let seen: WriteBatch | undefined;
     const slow = createIngesterServer({
@@ -138,8 +138,17 @@ describe.runIf(backend !== undefined)('remote-write authentication and storage o
       log,
       remoteWriteAuth: 'open',
     });
+    const refusing = createIngesterServer({
+      sink: () => Promise.reject(Object.assign(new Error('snapshot rows refused'), { code: 'SNAPSHOT_REJECTED', retryable: false })),
+      pool: storage.pool,
+      log,
+      remoteWriteAuth: 'open',
+    });
+    const broken = createIngesterServer({ sink: () => Promise.reject(new Error('a bug')), pool: storage.pool, log, remoteWriteAuth: 'open' });
     const slowUrl = await slow.listen(0);
     const failingUrl = await failing.listen(0);
+    const refusingUrl = await refusing.listen(0);
+    const brokenUrl = await broken.listen(0);
     try {
       let answered = false;
       const pending = post(slowUrl, body(), V1_HEADERS).then((res) => {
@@ -151,9 +160,16 @@ describe.runIf(backend !== undefined)('remote-write authentication and storage o
       release!();
       expect((await pending).status).toBe(204);
       expect((await post(failingUrl, body(), V1_HEADERS)).status).toBe(503);
+      const refused = await post(refusingUrl, body(), V1_HEADERS);
+      expect(refused.status).toBe(400);
+      expect(refused.text).toMatch(/snapshot rows refused/);
+      const bug = await post(brokenUrl, body(), V1_HEADERS);
+      expect(bug).toMatchObject({ status: 500, text: 'internal error\n' });
     } finally {
       await slow.close();
       await failing.close();
+      await refusing.close();
+      await broken.close();
     }
   });
 });

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@sextant/log';
-import { isRetryable } from '@sextant/storage';
+import { isRetryable, StorageError } from '@sextant/storage';
 import type { IngesterMetrics } from '../http/ingester-metrics.ts';
 import type { AuthRefusal } from '../http/remote-write-auth.ts';
 import type { WriteBatch, WriteResult } from '../write-batch.ts';
@@ -85,8 +85,14 @@ export function createRemoteWriteHandler(options: RemoteWriteHandlerOptions): (r
 
   function failure(err: unknown): Answer {
     if (err instanceof RemoteWriteError) return { status: err.status, message: err.message, written: 0, close: err.status === 413 };
-    if (err instanceof SampleOutOfBoundsError || err instanceof WriteRejectedError) return { status: 400, message: err.message, written: 0 };
-    if ((err as { retryable?: unknown } | null)?.retryable === true || isRetryable(err)) {
+    // Data the database refuses (out of bounds, refused values, refused snapshot rows: any typed error
+    // of the sink that says `retryable: false`, other than storage trouble) can never be stored: a 400,
+    // so the sender drops it instead of retrying it forever (compat §2.5).
+    const retryable = (err as { retryable?: unknown } | null)?.retryable;
+    if (err instanceof SampleOutOfBoundsError || err instanceof WriteRejectedError || (retryable === false && !(err instanceof StorageError))) {
+      return { status: 400, message: (err as Error).message, written: 0 };
+    }
+    if (retryable === true || isRetryable(err)) {
       log.warn({ err }, 'storage unavailable: remote write answered 503');
       return { status: 503, message: 'storage is unavailable, retry later', written: 0, headers: { 'retry-after': '1' } };
     }
