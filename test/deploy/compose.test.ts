@@ -1,8 +1,12 @@
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { Ajv } from 'ajv';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { COMPOSE_DIR, composeText, envExample, filledEnv, interpolate, loadCompose, referencedInValues, volumeParts } from './compose-file.ts';
 import { GRAFANA_DIR, loadProvisioning } from './dashboards.ts';
@@ -10,6 +14,7 @@ import { GRAFANA_DIR, loadProvisioning } from './dashboards.ts';
 // Must-show 3 (static part): compose.yaml is valid Compose, wired consistently, and every file it
 // mounts exists. No Docker engine runs here, so nothing is started.
 
+const run = promisify(execFile);
 const compose = loadCompose();
 const services = Object.entries(compose.services);
 const SEXTANT_COMMANDS = new Set(['migrate', 'exporter', 'ingester', 'api', 'bridge', 'mqtt', 'up']);
@@ -25,6 +30,24 @@ describe('compose.yaml', () => {
     const valid = validate(compose);
     expect(validate.errors ?? [], JSON.stringify(validate.errors, null, 1)).toEqual([]);
     expect(valid).toBe(true);
+  });
+
+  it('passes dclint (Compose best practices) as Compose sees it, interpolated', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sextant-dclint-'));
+    try {
+      await writeFile(path.join(dir, 'compose.yaml'), stringify(compose));
+      const require = createRequire(import.meta.url);
+      const cli = path.join(path.dirname(require.resolve('dclint/package.json')), 'bin/dclint.cjs');
+      // One build tagged once and reused by every Sextant service is deliberate (build + image).
+      const result = await run(process.execPath, [cli, path.join(dir, 'compose.yaml'), '--quiet', '--color', 'false', '--disable-rule', 'no-build-and-image']).then(
+        (r) => ({ code: 0, out: r.stdout }),
+        (err: { code: number; stdout: string }) => ({ code: err.code, out: err.stdout }),
+      );
+      expect(result.out.trim()).toBe('');
+      expect(result.code).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('runs TimescaleDB, Mosquitto, Prometheus, Alertmanager, Grafana and every Sextant process', () => {
