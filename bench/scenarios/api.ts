@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -64,10 +65,18 @@ async function sequential(url: string, token: string, count: number): Promise<nu
   return out.sort((a, b) => a - b);
 }
 
-async function requestsPerSecond(url: string): Promise<number> {
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** One autocannon round: requests/s, and the server's CPU time per request (µs) from /proc. */
+async function loadRound(url: string, pid: number): Promise<{ rps: number; cpuUs: number }> {
+  const cpu = cpuSeconds(pid);
   const result = await autocannon({ url, connections: CONNECTIONS, duration: ROUND_S });
   if (result.errors > 0 || result.non2xx > 0) throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx answers`);
-  return result.requests.average;
+  return { rps: result.requests.average, cpuUs: ((cpuSeconds(pid) - cpu) * 1e6) / result.requests.total };
 }
 
 /** The API's query latency on seeded data, and its plain-HTTP throughput beside a bare node:http server. */
@@ -116,17 +125,21 @@ export const apiScenario: Scenario = {
       const rawUrl = `${apiUrl}/api/servers/${seeded.historyServerId}/metrics?${rangeQuery}&step=45m`;
       const rawRange = await sequential(rawUrl, token, Math.floor(REQUESTS / 3));
       const fleetUrl = `${apiUrl}/api/servers?limit=${FLEET}`;
-      const fleet = (await (await fetch(fleetUrl, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: { latest: unknown }[]; total: number };
+      const fleetText = await (await fetch(fleetUrl, { headers: { authorization: `Bearer ${token}` } })).text();
+      const fleet = JSON.parse(fleetText) as { items: { latest: unknown }[]; total: number };
       if (fleet.items.length !== FLEET || fleet.items.some((s) => s.latest === null)) throw new Error(`fleet answer has ${fleet.items.length} servers, some without a snapshot`);
       const fleetLatency = await sequential(fleetUrl, token, REQUESTS);
 
       // Warm both, then alternate who goes first.
-      await requestsPerSecond(`${apiUrl}/healthz`);
-      await requestsPerSecond(`http://127.0.0.1:${barePort}/healthz`);
-      const rps = { api: [] as number[], bare: [] as number[] };
+      const servers = {
+        api: { url: `${apiUrl}/healthz`, pid: api.pid! },
+        bare: { url: `http://127.0.0.1:${barePort}/healthz`, pid: bare.pid! },
+      };
+      for (const who of ['api', 'bare'] as const) await loadRound(servers[who].url, servers[who].pid);
+      const rounds = { api: [] as { rps: number; cpuUs: number }[], bare: [] as { rps: number; cpuUs: number }[] };
       for (let i = 0; i < ROUNDS && !signal.aborted; i++) {
         const order = i % 2 === 0 ? (['api', 'bare'] as const) : (['bare', 'api'] as const);
-        for (const who of order) rps[who].push(await requestsPerSecond(who === 'api' ? `${apiUrl}/healthz` : `http://127.0.0.1:${barePort}/healthz`));
+        for (const who of order) rounds[who].push(await loadRound(servers[who].url, servers[who].pid));
       }
       const loadAfter = os.loadavg()[0]!;
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -136,11 +149,12 @@ export const apiScenario: Scenario = {
         { metric: '30-day range from raw snapshots (step=45m) p50', unit: 'ms', sextant: quantile(rawRange, 0.5), peer: RANGE_BUDGET_MS, better: 'lower' },
         { metric: `fleet of ${FLEET} p50 (vs its ${FLEET_BUDGET_MS} ms budget)`, unit: 'ms', sextant: quantile(fleetLatency, 0.5), peer: FLEET_BUDGET_MS, better: 'lower', targetRatio: 1 },
         { metric: `fleet of ${FLEET} p99`, unit: 'ms', sextant: quantile(fleetLatency, 0.99), peer: FLEET_BUDGET_MS, better: 'lower' },
-        { metric: '/healthz requests/s (vs bare node:http)', unit: 'req/s', sextant: mean(rps.api), peer: mean(rps.bare), better: 'higher', targetRatio: 0.5 },
+        { metric: '/healthz requests/s (vs bare node:http)', unit: 'req/s', sextant: mean(rounds.api.map((r) => r.rps)), peer: mean(rounds.bare.map((r) => r.rps)), better: 'higher', targetRatio: 0.5 },
+        { metric: '/healthz server CPU per request', unit: 'µs', sextant: mean(rounds.api.map((r) => r.cpuUs)), peer: mean(rounds.bare.map((r) => r.cpuUs)), better: 'lower' },
       ];
       return {
         peer: `the issue's budgets (latency rows) and a bare node:http server (requests/s), Node ${process.version}`,
-        method: `\`sextant api\` on a fresh database with ${seeded.snapshots} snapshots (${HISTORY_SERVERS} servers × ${DAYS} days at 1 minute, rolled up; ${FLEET} servers in all), PostgreSQL at loopback. Latency: ${REQUESTS} sequential authenticated GETs over keep-alive after ${WARMUP} warm-up (30-day range with the default budget of 1000 points → ${probe.stepSeconds} s steps from the ${probe.source}; fleet = all ${FLEET} servers with their newest snapshots, ~${Math.round(JSON.stringify(fleet).length / 1024)} KiB). Requests/s: autocannon, ${CONNECTIONS} connections, ${ROUNDS} alternating ${ROUND_S} s rounds each after a warm-up round; both servers in their own process on this host (${os.cpus().length} CPUs, 1-minute load average ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after).`,
+        method: `\`sextant api\` on a fresh database with ${seeded.snapshots} snapshots (${HISTORY_SERVERS} servers × ${DAYS} days at 1 minute, rolled up; ${FLEET} servers in all), PostgreSQL at loopback. Latency: ${REQUESTS} sequential authenticated GETs over keep-alive after ${WARMUP} warm-up (30-day range with the default budget of 1000 points → ${probe.stepSeconds} s steps from the ${probe.source}; fleet = all ${FLEET} servers with their newest snapshots, ${Math.round(Buffer.byteLength(fleetText) / 1024)} KiB of JSON). Requests/s: autocannon in the bench process, ${CONNECTIONS} connections, ${ROUNDS} alternating ${ROUND_S} s rounds each after a warm-up round, with each server's CPU time per request from /proc/<pid>/stat; both servers in their own process on this host (${os.cpus().length} CPUs, 1-minute load average ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after).`,
         measurements,
       };
     } finally {
