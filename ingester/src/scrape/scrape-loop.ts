@@ -77,8 +77,10 @@ export function startScrapeLoop(options: ScrapeLoopOptions): ScrapeLoop {
   function schedule(at: number): void {
     if (stopped) return;
     timer = setTimeout(() => {
+      const began = Date.now();
       running = scrapeOnce().finally(() => {
-        while (slot <= Date.now()) slot += intervalMs;
+        // A timer that fired a little early must not make the same slot run twice.
+        while (slot <= Date.now() || slot - began < intervalMs / 2) slot += intervalMs;
         schedule(slot);
       });
     }, Math.max(0, at - Date.now()));
