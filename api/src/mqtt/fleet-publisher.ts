@@ -90,10 +90,8 @@ export async function startFleetPublisher(options: FleetPublisherOptions): Promi
         // Besides the servers a notification names, those whose row changed since the last read:
         // the ingester updates a server's status (scrape failed → down) without a snapshot row.
         const rows = await readFleet(options.pool, ids === undefined ? undefined : { ids, changedSince });
-        for (const row of rows) {
-          publishRow(row);
-          if (changedSince === undefined || row.updatedAt > changedSince) changedSince = row.updatedAt;
-        }
+        for (const row of rows) publishRow(row);
+        if (rows[0] !== undefined) changedSince = rows[0].readAt;
         failures = 0;
       } catch (err) {
         if (ids === undefined) everything = true;

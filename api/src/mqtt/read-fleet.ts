@@ -6,6 +6,8 @@ export interface FleetRow {
   name: string;
   status: 'up' | 'down' | 'unknown';
   updatedAt: Date;
+  /** When the read ran (the database's clock): the next read looks for rows changed after it. */
+  readAt: Date;
   snapshot: {
     timestamp: Date;
     cpu_usage: number | null;
@@ -18,7 +20,7 @@ export interface FleetRow {
 }
 
 const SELECT = `
-  SELECT s.id, s.name, s.status, s.updated_at, m."timestamp" AS ts,
+  SELECT s.id, s.name, s.status, s.updated_at, now() AS read_at, m."timestamp" AS ts,
          m.cpu_usage, m.memory_usage, m.disk_usage, m.load1, m.net_rx_bps, m.net_tx_bps
     FROM servers s
     LEFT JOIN LATERAL (
@@ -30,6 +32,7 @@ interface Row {
   name: string;
   status: FleetRow['status'];
   updated_at: Date;
+  read_at: Date;
   ts: Date | null;
   cpu_usage: number | null;
   memory_usage: number | null;
@@ -40,8 +43,9 @@ interface Row {
 }
 
 /**
- * Every server, or those in `ids` plus those whose row changed after `changedSince` (less a 2 s
- * margin for transactions that committed out of order), with its newest `metrics_snapshots` row.
+ * Every server, or those in `ids` plus those whose row changed after `changedSince` (a previous
+ * read's `readAt`, less 2 s for writes that began before that read but committed after it), with
+ * its newest `metrics_snapshots` row.
  * Reads committed data only, so whatever it returns is durable. The lateral lookup walks the
  * (server_id, timestamp) unique index backwards: one probe per server (per partition on plain
  * PostgreSQL).
@@ -62,6 +66,7 @@ export async function readFleet(pool: pg.Pool, only?: { ids: readonly string[]; 
     name: r.name,
     status: r.status,
     updatedAt: r.updated_at,
+    readAt: r.read_at,
     snapshot:
       r.ts === null
         ? null
