@@ -159,13 +159,19 @@ class PrometheusTextParser extends LineScanner {
     const s = this.s;
     const eol = this.eol;
     const start = this.pos;
-    let pos = scanMetricName(s, start, eol);
-    if (pos === start) this.fail(`invalid metric name at the start of ${this.excerpt()}`);
-    let name = this.lastName;
+    // Lines mostly repeat the previous name, or after metadata the family's: try that in place
+    // first (no scan, no new string), then scan.
+    let name = this.familyStale && this.current !== undefined ? this.current.family.name : this.lastName;
     let family = this.lastFamily;
-    // Lines often repeat the previous name: then reuse its string instead of slicing a new one.
-    if (pos - start !== name.length || !regionEquals(s, start, name)) {
+    let pos = start + name.length;
+    const c0 = pos < eol ? s.charCodeAt(pos) : 32;
+    if (name === '' || (c0 !== 123 && c0 !== 32 && c0 !== 9) || !regionEquals(s, start, name)) {
+      pos = scanMetricName(s, start, eol);
+      if (pos === start) this.fail(`invalid metric name at the start of ${this.excerpt()}`);
       name = s.slice(start, pos);
+      this.familyStale = true;
+    }
+    if (name !== this.lastName) {
       this.lastName = name;
       this.familyStale = true;
     }
