@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@sextant/log';
 import { runMaintenance } from '@sextant/storage';
+import { testBackends } from '@sextant/testkit';
 import { seriesSchema } from '../src/metrics/series-schema.ts';
 import { serverListSchema, serverSchema } from '../src/servers/server-schema.ts';
 import { startTestApi } from './harness.ts';
@@ -9,14 +10,18 @@ import type { TestApi } from './harness.ts';
 const MISSING = '00000000-0000-4000-8000-000000000000';
 const HOUR = 3_600_000;
 
-describe('servers, metrics and service discovery over HTTP', () => {
+// Plain PostgreSQL and TimescaleDB: the queries take different paths (partitions and the rollup job,
+// or hypertables and the continuous aggregate).
+const backends = [testBackends().find((b) => !b.timescaledb)!, testBackends().find((b) => b.timescaledb)!];
+
+describe.each(backends)('servers, metrics and service discovery over HTTP on $name', (backend) => {
   let t: TestApi;
   let operator: string;
   let viewer: string;
   let web1: { id: string; name: string };
 
   beforeAll(async () => {
-    t = await startTestApi();
+    t = await startTestApi({ backend });
     operator = t.users.operator.accessToken;
     viewer = t.users.viewer.accessToken;
     const retention = { samplesMs: 15 * 86_400_000, snapshotsMs: 30 * 86_400_000, rollupsMs: 400 * 86_400_000 };
