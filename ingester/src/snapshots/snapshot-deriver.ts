@@ -17,7 +17,7 @@ export interface SnapshotDeriverOptions {
   framesPerInstance?: number;
 }
 
-/** What one batch yielded: the servers whose snapshot rows it wrote. */
+/** What one batch yielded: the servers whose snapshot rows or status it wrote. */
 export interface SnapshotReport {
   serverIds: string[];
   rows: number;
@@ -36,14 +36,15 @@ const UPSERT = `
   ON CONFLICT (server_id, "timestamp") DO UPDATE SET
     ${SNAPSHOT_COLUMNS.map((c) => `${c} = COALESCE(EXCLUDED.${c}, metrics_snapshots.${c})`).join(',\n    ')}`;
 
-// `up` drives status; last_seen_at only moves forward.
+// `up` drives status; last_seen_at only moves forward; updated_at marks a change of status.
 const STATUS = `
   UPDATE servers s SET
     status = u.status,
     last_seen_at = CASE WHEN u.status = 'up' THEN GREATEST(s.last_seen_at, u.t) ELSE s.last_seen_at END,
-    updated_at = now()
+    updated_at = CASE WHEN s.status IS DISTINCT FROM u.status THEN now() ELSE s.updated_at END
   FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS u(id, status, t)
-  WHERE s.id = u.id`;
+  WHERE s.id = u.id
+  RETURNING s.id`;
 
 const NOTIFY = 'SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p';
 
@@ -155,9 +156,10 @@ export function createSnapshotDeriver(options: SnapshotDeriverOptions): Snapshot
         statusAt.set(id, t);
         status.push({ id, status: up ? 'up' : 'down', t: new Date(t).toISOString() });
       }
-      if (status.length > 0) await pool.query(STATUS, [status.map((s) => s.id), status.map((s) => s.status), status.map((s) => s.t)]);
+      const updated = status.length === 0 ? [] : (await pool.query<{ id: string }>(STATUS, [status.map((s) => s.id), status.map((s) => s.status), status.map((s) => s.t)])).rows;
 
-      const serverIds = [...new Set([...rows.values()].map((r) => r.id))];
+      // Servers with new snapshot rows or news of their health: what readers may want to re-read.
+      const serverIds = [...new Set([...[...rows.values()].map((r) => r.id), ...updated.map((r) => r.id)])];
       if (Number.isFinite(newest)) {
         const payloads = encodeIngestNotifications({ serverIds, timestamp: new Date(newest).toISOString() });
         await pool.query(NOTIFY, [INGEST_CHANNEL, payloads]);

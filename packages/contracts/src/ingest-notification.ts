@@ -10,8 +10,9 @@ export const INGEST_CHANNEL = 'sextant_ingest';
 export const NOTIFY_PAYLOAD_LIMIT = 8000;
 
 /**
- * "A batch was ingested": the servers whose `metrics_snapshots` rows it wrote (possibly none, when
- * it carried only samples of other series) and the newest sample time in it, as ISO 8601.
+ * "A batch was ingested": the servers whose `metrics_snapshots` rows or `status`/`last_seen_at` it
+ * wrote (possibly none, when it carried only samples of other series) and the newest sample time in
+ * it, as ISO 8601.
  */
 export const ingestNotificationSchema = z.object({
   serverIds: z.array(z.uuid()),
