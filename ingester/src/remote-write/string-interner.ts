@@ -39,7 +39,8 @@ export function createStringInterner(): ReadString {
       if (same) return slotText[slot]!;
     }
     const text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8', start, end);
-    slotBytes[slot] = buf.slice(start, end);
+    // A copy: `Buffer#slice` is a view, and would keep the whole request body alive.
+    slotBytes[slot] = Uint8Array.prototype.slice.call(buf, start, end);
     slotText[slot] = text;
     return text;
   };
