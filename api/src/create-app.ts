@@ -10,13 +10,9 @@ import { createLoginThrottle } from './auth/login-throttle.ts';
 import type { LoginThrottleOptions } from './auth/login-throttle.ts';
 import { createRefreshTokens } from './auth/refresh-tokens.ts';
 import type { ApiConfig } from './config.ts';
-import { corsMiddleware } from './http/cors.ts';
-import { errorMiddleware } from './http/error-middleware.ts';
+import { edgeMiddleware } from './http/edge-middleware.ts';
 import { createHttpMetrics } from './http/http-metrics.ts';
 import { mountRoutes } from './http/mount-routes.ts';
-import { requestIdMiddleware } from './http/request-id.ts';
-import { securityHeadersMiddleware } from './http/security-headers.ts';
-import { serveUi } from './http/serve-ui.ts';
 import { buildOpenApi } from './openapi/build-openapi.ts';
 import type { OpenApiDocument } from './openapi/build-openapi.ts';
 import type { RouteDeps, RouteSpec } from './route.ts';
@@ -84,12 +80,7 @@ export function createApp(options: CreateAppOptions): ApiApp {
 
   const app = new Koa({ proxy: config.API_TRUST_PROXY });
   app.context.log = log;
-  app.use(requestIdMiddleware(log));
-  app.use(metrics.middleware);
-  app.use(securityHeadersMiddleware());
-  app.use(errorMiddleware());
-  app.use(corsMiddleware(config.API_CORS_ORIGINS));
-  app.use(serveUi(config.API_UI_DIR));
+  app.use(edgeMiddleware({ log, metrics, corsOrigins: config.API_CORS_ORIGINS, uiDir: config.API_UI_DIR }));
   app.use(exactRoutes);
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));

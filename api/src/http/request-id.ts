@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
 import type { Logger } from '@sextant/log';
 
 // An incoming id is kept only when it is short and plain, so it cannot inject into logs or headers.
@@ -13,26 +13,11 @@ export function requestLog(ctx: Context): Logger {
   return (ctx.state.log ??= ctx.app.context.log!.child({ requestId: ctx.state.requestId }));
 }
 
-/**
- * `X-Request-Id` in and out: reuses a well-formed incoming id or makes one and puts it on
- * `ctx.state.requestId` (see `requestLog`), and logs one line per finished request at `info`.
- */
-export function requestIdMiddleware(log: Logger): Middleware {
-  const logsRequests = log.isLevelEnabled('info');
-  return async function requestId(ctx, next) {
-    const incoming = ctx.get('X-Request-Id');
-    const id = ACCEPTABLE_ID.test(incoming) ? incoming : randomUUID();
-    ctx.state.requestId = id;
-    ctx.set('X-Request-Id', id);
-    if (!logsRequests) {
-      await next();
-      return;
-    }
-    const started = performance.now();
-    try {
-      await next();
-    } finally {
-      requestLog(ctx).info({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round((performance.now() - started) * 10) / 10 }, 'request');
-    }
-  };
+/** `X-Request-Id` in and out: keeps a well-formed incoming id or makes one; on `ctx.state.requestId`. */
+export function assignRequestId(ctx: Context): string {
+  const incoming = ctx.get('X-Request-Id');
+  const id = ACCEPTABLE_ID.test(incoming) ? incoming : randomUUID();
+  ctx.state.requestId = id;
+  ctx.set('X-Request-Id', id);
+  return id;
 }

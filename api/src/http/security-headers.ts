@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Context } from 'koa';
 
 // For the Vue SPA: scripts only from our origin (no inline, no eval); inline styles are allowed
 // because Vue transitions and ECharts set `style` attributes; MQTT over WebSocket goes to /mqtt here.
@@ -35,18 +35,12 @@ const DOCUMENT: readonly [string, string][] = [
 // and frames nowhere, should a browser ever render it. Short, because every API answer carries it.
 const DATA: readonly [string, string][] = [['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"]];
 
-/** helmet-like headers on every answer (errors included), chosen by what the answer is; HSTS over HTTPS. */
-export function securityHeadersMiddleware(): Middleware {
-  return async function securityHeaders(ctx, next) {
-    try {
-      await next();
-    } finally {
-      const res = ctx.res;
-      for (const [name, value] of ALWAYS) res.setHeader(name, value);
-      const type = res.getHeader('Content-Type');
-      const page = typeof type === 'string' && type.startsWith('text/html');
-      for (const [name, value] of page ? DOCUMENT : DATA) res.setHeader(name, value);
-      if (ctx.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    }
-  };
+/** helmet-like headers for the answer in `ctx`, chosen by what it is (page or data); HSTS over HTTPS. */
+export function setSecurityHeaders(ctx: Context): void {
+  const res = ctx.res;
+  for (const [name, value] of ALWAYS) res.setHeader(name, value);
+  const type = res.getHeader('Content-Type');
+  const page = typeof type === 'string' && type.startsWith('text/html');
+  for (const [name, value] of page ? DOCUMENT : DATA) res.setHeader(name, value);
+  if (ctx.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
 }

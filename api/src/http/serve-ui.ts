@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Middleware } from 'koa';
+import type { Context } from 'koa';
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -29,13 +29,12 @@ const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><t
  * Serves the built SPA from `dir` for GET/HEAD outside `/api/`: files by their path (only inside
  * `dir`; encoded `..`, NUL and dot-files refused), hashed `assets/` cached for a year, and
  * `index.html` for any other path that looks like a page (SPA fallback). Without a build, `/`
- * answers a short page saying so.
+ * answers a short page saying so. The answered function leaves `ctx` alone when it has nothing.
  */
-export function serveUi(dir: string): Middleware {
+export function createUiServer(dir: string): (ctx: Context) => Promise<void> {
   const root = path.resolve(dir);
-  return async function ui(ctx, next) {
-    await next();
-    if (ctx.body != null || ctx.status !== 404 || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return;
+  return async (ctx) => {
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return;
     if (ctx.path.startsWith('/api/') || ctx.path === '/api') return;
     let decoded: string;
     try {
@@ -75,7 +74,7 @@ async function fileAt(file: string): Promise<{ size: number; mtime: Date } | und
   }
 }
 
-function send(ctx: Parameters<Middleware>[0], file: string, info: { size: number; mtime: Date }): void {
+function send(ctx: Context, file: string, info: { size: number; mtime: Date }): void {
   ctx.status = 200;
   ctx.type = TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
   ctx.length = info.size;

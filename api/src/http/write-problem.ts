@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import type { Middleware } from 'koa';
+import type { Context } from 'koa';
 import { isRetryable } from '@sextant/storage';
 import { ApiError } from './api-error.ts';
 import { PROBLEM_CONTENT_TYPE } from './problem.ts';
@@ -48,35 +48,26 @@ export function toApiError(err: unknown): ApiError {
 }
 
 /**
- * Every error becomes `application/problem+json` with a stable `code`: 4xx messages are shown,
- * 5xx are logged with their cause and answered generically. Unmatched requests become 404 problems.
+ * Answers `error` as `application/problem+json` with its stable `code`: 4xx messages are shown,
+ * 5xx are logged with their cause and answered generically. Headers the error carries (e.g.
+ * `Retry-After`) are added to what the response already had.
  */
-export function errorMiddleware(): Middleware {
-  return async function problems(ctx, next) {
-    let error: ApiError | undefined;
-    try {
-      await next();
-      if (ctx.status === 404 && ctx.body == null) error = new ApiError(404, 'NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
-    } catch (err) {
-      error = toApiError(err);
-      if (error.status >= 500) requestLog(ctx).error({ err, code: error.code }, 'request failed');
-      else requestLog(ctx).debug({ err: (err as Error).message, code: error.code }, 'request refused');
-    }
-    if (error === undefined) return;
-    const problem: Problem = {
-      type: `urn:sextant:problem:${error.code.toLowerCase().replaceAll('_', '-')}`,
-      title: STATUS_CODES[error.status] ?? 'Error',
-      status: error.status,
-      detail: error.expose ? error.message : 'internal error',
-      code: error.code,
-      instance: ctx.path,
-      ...(typeof ctx.state.requestId === 'string' ? { requestId: ctx.state.requestId } : {}),
-      ...(error.errors === undefined ? {} : { errors: error.errors }),
-    };
-    // Headers set before the error (e.g. a half-built response) must not leak; keep the cross-cutting ones.
-    for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);
-    ctx.status = error.status;
-    ctx.type = PROBLEM_CONTENT_TYPE;
-    ctx.body = problem;
+export function writeProblem(ctx: Context, thrown: unknown): void {
+  const error = toApiError(thrown);
+  if (error.status >= 500) requestLog(ctx).error({ err: thrown, code: error.code }, 'request failed');
+  else if (thrown !== error || error.status !== 404) requestLog(ctx).debug({ err: (thrown as Error).message, code: error.code }, 'request refused');
+  const problem: Problem = {
+    type: `urn:sextant:problem:${error.code.toLowerCase().replaceAll('_', '-')}`,
+    title: STATUS_CODES[error.status] ?? 'Error',
+    status: error.status,
+    detail: error.expose ? error.message : 'internal error',
+    code: error.code,
+    instance: ctx.path,
+    ...(typeof ctx.state.requestId === 'string' ? { requestId: ctx.state.requestId } : {}),
+    ...(error.errors === undefined ? {} : { errors: error.errors }),
   };
+  for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);
+  ctx.status = error.status;
+  ctx.type = PROBLEM_CONTENT_TYPE;
+  ctx.body = problem;
 }
