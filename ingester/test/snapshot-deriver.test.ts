@@ -156,7 +156,9 @@ describe.each(testBackends())('snapshot derivation on $name', (backend) => {
     const { rows: ids } = await storage.pool.query<{ id: string }>(`SELECT id FROM servers WHERE address = '10.0.0.1:9100'`);
     heard.length = 0;
     await deriver.derive({ series: scrape('10.0.0.1:9100', T0 + 240_000, 4) }, 'scrape');
-    const notification = await waitFor('notification', () => Promise.resolve(heard[0]));
+    // Earlier batches' notifications may still be arriving: wait for this batch's.
+    const at = new Date(T0 + 240_000).toISOString();
+    const notification = await waitFor('notification', () => Promise.resolve(heard.find((n) => n.timestamp === at)));
     expect(notification).toEqual({ serverIds: [ids[0]!.id], timestamp: new Date(T0 + 240_000).toISOString() });
   });
 });
