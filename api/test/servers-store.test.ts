@@ -139,6 +139,15 @@ describe.each(testBackends())('servers on $name', (backend) => {
     });
   });
 
+  it('leaves label names Prometheus would refuse out of service discovery', async () => {
+    // Written past the API's validation, as the ingester's own registrations are.
+    await storage.pool.query(`INSERT INTO servers (name, address, labels) VALUES ('odd', 'odd:9464', '{"ok_name": "1", "bad-name": "2", "__reserved": "3"}')`);
+    const groups = JSON.parse(await sdTargets(storage.pool)) as { targets: string[]; labels: Record<string, string> }[];
+    const odd = groups.find((g) => g.labels.__meta_sextant_server_name === 'odd')!;
+    expect(Object.keys(odd.labels).filter((k) => !k.startsWith('__meta_sextant_') || k.startsWith('__meta_sextant_label_')).sort()).toEqual(['__meta_sextant_label_ok_name', 'ok_name']);
+    await storage.pool.query(`DELETE FROM servers WHERE name = 'odd'`);
+  });
+
   it('deletes a server with its snapshots', async () => {
     const id = servers.get('db-1')!.id;
     await store.remove(id);

@@ -8,20 +8,26 @@ export interface TargetGroup {
 }
 
 // Meta labels are only visible to relabeling (dropped after it); server labels are attached to
-// every scraped series as they are (their names are validated as Prometheus label names on input).
+// every scraped series as they are. Prometheus refuses a whole SD answer when one label name is
+// invalid, so names that are not Prometheus label names (or are reserved, `__…`) are left out:
+// the API validates names on input, but servers the ingester registers itself are not checked there.
 const TARGETS = `
   SELECT coalesce(json_agg(json_build_object(
     'targets', json_build_array(s.address),
-    'labels', s.labels || jsonb_build_object(
+    'labels', coalesce(l.labels, '{}'::jsonb) || jsonb_build_object(
       '__meta_sextant_server_id', s.id::text,
       '__meta_sextant_server_name', s.name,
       '__meta_sextant_hostname', coalesce(s.hostname, ''),
       '__meta_sextant_ip_address', coalesce(host(s.ip_address), ''),
       '__meta_sextant_status', s.status)
-      || coalesce((SELECT jsonb_object_agg('__meta_sextant_label_' || k, v) FROM jsonb_each_text(s.labels) AS e(k, v)), '{}'::jsonb)
   ) ORDER BY s.name), '[]'::json)::text AS body
   FROM servers s
-  WHERE s.address IS NOT NULL`;
+  LEFT JOIN LATERAL (
+    SELECT jsonb_object_agg(k, v) || jsonb_object_agg('__meta_sextant_label_' || k, v) AS labels
+    FROM jsonb_each_text(s.labels) AS e(k, v)
+    WHERE k ~ '^[a-zA-Z_][a-zA-Z0-9_]*$' AND left(k, 2) <> '__'
+  ) l ON true
+  WHERE s.address IS NOT NULL AND s.address <> ''`;
 
 /**
  * Every server with an exporter address as Prometheus HTTP service discovery target groups, one

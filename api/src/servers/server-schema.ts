@@ -1,9 +1,12 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 // A label name as Prometheus accepts it (compat §2.3), minus the reserved `__` prefix, so labels
 // can be handed to Prometheus service discovery unchanged.
 const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'label names match [a-zA-Z_][a-zA-Z0-9_]*').refine((n) => !n.startsWith('__'), 'label names starting with __ are reserved');
-const HOST = /^(?:\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*)$/;
+// A DNS name (underscores tolerated, as internal names often have them), an IPv4 address, or an
+// IPv6 address in brackets.
+const HOST = /^(?:\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9_](?:[a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?(?:\.[a-zA-Z0-9_](?:[a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?)*)$/;
 
 /** Exporter address `host:port` (IPv6 hosts in brackets), the target the ingester scrapes. */
 export const addressSchema = z
@@ -21,7 +24,7 @@ export const addressSchema = z
 export const labelsSchema = z.record(labelName, z.string().max(1024)).refine((l) => Object.keys(l).length <= 64, 'at most 64 labels');
 
 const name = z.string().trim().min(1).max(200);
-const hostname = z.string().trim().min(1).max(253).regex(HOST, 'hostname must be a DNS name or an IP address');
+const hostname = z.string().trim().min(1).max(253).refine((v) => HOST.test(v) || isIP(v) !== 0, 'hostname must be a DNS name or an IP address');
 const ipAddress = z.union([z.ipv4(), z.ipv6()]);
 
 /** `POST /api/servers` and `PUT /api/servers/:id`: every field; omitted optional ones become null / `{}`. */
