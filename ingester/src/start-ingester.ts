@@ -48,7 +48,8 @@ export interface RunningIngester {
  */
 export async function startIngester(options: StartIngesterOptions): Promise<RunningIngester> {
   const { config, storage } = options;
-  const log = options.log.child({ module: 'ingester' });
+  // Each part names its own `module` in the log.
+  const { log } = options;
   const writer = createWriter({ pool: storage.pool, log });
   const snapshots = createSnapshotDeriver({ pool: storage.pool, log });
   const sink = createIngestSink({ writer, snapshots });
