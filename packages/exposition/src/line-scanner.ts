@@ -63,22 +63,32 @@ export class LineScanner {
 
   /**
    * Reads a label value whose opening quote is at `pos - 1`, leaves `pos` after the closing quote and
-   * returns the unescaped value (label-value escapes, compat §1.2); `recent` is returned instead of
-   * a new string when the value is the same.
+   * returns the unescaped value (label-value escapes, compat §1.2). `recent[index]`, the value at the
+   * same place in the previous sample, is compared in place first and returned when equal, so that
+   * repeated values cost no scan and no new string; it is then updated (cleared after an escaped
+   * value, whose text differs from its value).
    */
-  readQuoted(recent?: string): string {
+  readQuoted(recent?: (string | undefined)[], index = 0): string {
     const s = this.s;
     const eol = this.eol;
     const start = this.pos;
+    const previous = recent?.[index];
+    if (previous !== undefined) {
+      const end = start + previous.length;
+      if (end < eol && s.charCodeAt(end) === 34 && regionEquals(s, start, previous)) {
+        this.pos = end + 1;
+        return previous;
+      }
+    }
     let q = start;
     let c = 0;
     while (q < eol && (c = s.charCodeAt(q)) !== 34 && c !== 92) q++;
     if (q >= eol) this.fail('label value is missing its closing quote');
     if (c === 34) {
       this.pos = q + 1;
-      // Consecutive samples mostly repeat label values: reuse the earlier string, allocate nothing.
-      if (recent !== undefined && recent.length === q - start && regionEquals(s, start, recent)) return recent;
-      return s.slice(start, q);
+      const value = s.slice(start, q);
+      if (recent !== undefined) recent[index] = value;
+      return value;
     }
     // Escapes present: the closing quote is the first one after an even run of backslashes.
     for (; q < eol; q++) {
@@ -88,6 +98,7 @@ export class LineScanner {
     }
     if (q >= eol) this.fail('label value is missing its closing quote');
     this.pos = q + 1;
+    if (recent !== undefined) recent[index] = undefined;
     return unescape(s, start, q, true, this.strictEscapes) ?? this.fail('invalid escape sequence in label value');
   }
 }

@@ -58,7 +58,7 @@ class OpenMetricsParser extends LineScanner {
   private readonly recentLabelNames: string[] = [];
   private lastName = '';
   private inFamily: string | undefined;
-  private readonly recentLabelValues: string[] = [];
+  private readonly recentLabelValues: (string | undefined)[] = [];
 
   constructor(input: string, options: ParseOptions) {
     super(input, options.strictEscapes ?? false);
@@ -173,8 +173,7 @@ class OpenMetricsParser extends LineScanner {
         this.fail(`expected ="<value>" after label name "${labelName}"`);
       }
       this.pos = nameEnd + 2;
-      const value = this.readQuoted(recent === undefined ? undefined : this.recentLabelValues[index]);
-      if (recent !== undefined) this.recentLabelValues[index] = value;
+      const value = this.readQuoted(recent === undefined ? undefined : this.recentLabelValues, index);
       const added = recent === undefined ? setLabel(labels, labelName, value, false) : addLabel(labels, recent, index, labelName, value, this.dropEmpty);
       if (!added) this.fail(`duplicate label name "${labelName}"`);
       const c = this.pos < this.eol ? s.charCodeAt(this.pos) : -1;

@@ -88,6 +88,11 @@ describe('parsePrometheusText', () => {
     expect(by('no_trailing_newline')).toEqual([[{ __name__: 'no_trailing_newline' }, 7, undefined]]);
   });
 
+  it('does not take an escaped value for a repeat of the previous line (values are compared in place)', () => {
+    const text = 'm{a="x\\\\"} 1\nm{a="x\\"} 2"} 2\nm{a="x\\"} 2"} 3\nm{a="x"} 4\n';
+    expect(rows(text).map(([l, v]) => [l.a, v])).toEqual([['x\\', 1], ['x"} 2', 2], ['x"} 2', 3], ['x', 4]]);
+  });
+
   it('drops empty label values when asked, as Prometheus stores series', () => {
     expect(rows('m{a="",b="x"} 1\n', { dropEmptyLabelValues: true })).toEqual([[{ __name__: 'm', b: 'x' }, 1, undefined]]);
   });

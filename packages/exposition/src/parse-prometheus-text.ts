@@ -44,7 +44,7 @@ class PrometheusTextParser extends LineScanner {
   private familyStale = true;
   /** Label names of the previous sample by position, reused instead of slicing equal names again. */
   private readonly recentLabelNames: string[] = [];
-  private readonly recentLabelValues: string[] = [];
+  private readonly recentLabelValues: (string | undefined)[] = [];
 
   constructor(input: string, options: ParseOptions) {
     super(input, options.strictEscapes ?? false);
@@ -222,10 +222,13 @@ class PrometheusTextParser extends LineScanner {
       this.pos = pos;
       if (pos >= eol) this.fail(`labels are missing their closing brace in ${this.excerpt()}`);
       if (c === 125) return pos + 1;
-      const nameEnd = scanLabelName(s, pos, eol);
-      if (nameEnd === pos) this.fail(`expected a label name in ${this.excerpt()}`);
+      // The same label name as the previous sample's at this place: compare in place, no scan.
       let labelName = names[index];
-      if (labelName === undefined || nameEnd - pos !== labelName.length || !regionEquals(s, pos, labelName)) {
+      let nameEnd = labelName === undefined ? pos : pos + labelName.length;
+      const after = s.charCodeAt(nameEnd);
+      if (labelName === undefined || (after !== 61 && after !== 32 && after !== 9) || !regionEquals(s, pos, labelName)) {
+        nameEnd = scanLabelName(s, pos, eol);
+        if (nameEnd === pos) this.fail(`expected a label name in ${this.excerpt()}`);
         labelName = s.slice(pos, nameEnd);
         names[index] = labelName;
       }
@@ -237,8 +240,7 @@ class PrometheusTextParser extends LineScanner {
       while (pos < eol && (c === 32 || c === 9)) c = s.charCodeAt(++pos);
       if (c !== 34 || pos >= eol) this.fail(`expected a quoted value for label "${labelName}"`);
       this.pos = pos + 1;
-      const value = this.readQuoted(values[index]);
-      values[index] = value;
+      const value = this.readQuoted(values, index);
       if (!addLabel(labels, names, index, labelName, value, this.dropEmpty)) this.fail(`duplicate label name "${labelName}"`);
       pos = this.pos;
       c = s.charCodeAt(pos);
