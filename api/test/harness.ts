@@ -72,6 +72,8 @@ export interface TestApiOptions {
   backend?: TestBackend;
   /** Logger of the app; default silent. */
   log?: Logger;
+  /** Token keys; default a random HS256 secret. */
+  keys?: JwtKeys;
 }
 
 /**
@@ -88,8 +90,8 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     const day = 86_400_000;
     const { caps } = await migrate({ pool: storage.pool, mode: 'auto', retention: { samplesMs: 15 * day, snapshotsMs: 30 * day, rollupsMs: 400 * day }, log });
     const config = apiConfigSchema.parse({ API_PORT: '0', API_HOST: '127.0.0.1', API_UI_DIR: '/nonexistent-sextant-ui', ...options.env });
-    const keys: JwtKeys = { algorithm: 'HS256', signingKey: randomBytes(32).toString('hex'), verifyingKey: '' };
-    keys.verifyingKey = keys.signingKey;
+    const secret = randomBytes(32).toString('hex');
+    const keys: JwtKeys = options.keys ?? { algorithm: 'HS256', signingKey: secret, verifyingKey: secret };
     const api = await startApi({ config, storage, caps, log, keys, ...(options.modules ? { modules: options.modules } : {}), ...(options.throttle ? { throttle: options.throttle } : {}) });
     const users = {} as Record<Role, TestUser>;
     for (const role of ['admin', 'operator', 'viewer'] as const) {

@@ -1,10 +1,11 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import jwt from 'jsonwebtoken';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadJwtKeys, signAccessToken, verifyAccessToken } from '../src/index.ts';
+import { startTestApi } from './harness.ts';
 
 describe('loadJwtKeys', () => {
   const dirs: string[] = [];
@@ -42,12 +43,33 @@ describe('loadJwtKeys', () => {
     expect(jwt.decode(good, { complete: true })!.header.alg).toBe('ES256');
     expect(verifyAccessToken(keys, good)).toMatchObject({ sub: user.id, role: 'admin' });
     // jsonwebtoken itself refuses to HMAC-sign with an asymmetric PEM, so forge the HS256 token by hand.
-    const { createHmac } = await import('node:crypto');
     const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ sub: user.id, name: 'u', role: 'admin', iss: 'sextant', aud: 'sextant-api', exp: Math.floor(Date.now() / 1000) + 600 })}`;
     const confused = `${body}.${createHmac('sha256', pub).update(body).digest('base64url')}`;
     expect(verifyAccessToken(keys, confused)).toBeNull();
     expect(verifyAccessToken(keys, `${part({ alg: 'none' })}.${body.split('.')[1]}.`)).toBeNull();
     await expect(loadJwtKeys({ SEXTANT_DATA_DIR: '/x', JWT_SECRET: undefined, JWT_PUBLIC_KEY: pub, JWT_PRIVATE_KEY: undefined })).rejects.toThrow(/together/);
+  });
+
+  it('an ES256 API accepts its own tokens and refuses HS256 ones keyed with its public key', async () => {
+    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pub = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const priv = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const keys = await loadJwtKeys({ SEXTANT_DATA_DIR: '/nonexistent', JWT_SECRET: undefined, JWT_PUBLIC_KEY: pub, JWT_PRIVATE_KEY: priv });
+    const t = await startTestApi({ keys });
+    try {
+      const login = await t.request('/api/auth/login', { method: 'POST', body: { username: 'viewer', password: t.users.viewer.password } });
+      expect(jwt.decode(login.body.accessToken as string, { complete: true })!.header.alg).toBe('ES256');
+      expect((await t.request('/api/me', { token: login.body.accessToken as string })).status).toBe(200);
+      const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const claims = { sub: t.users.admin.id, name: 'admin', role: 'admin', iss: 'sextant', aud: 'sextant-api', exp: Math.floor(Date.now() / 1000) + 600 };
+      const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
+      const confused = `${body}.${createHmac('sha256', pub).update(body).digest('base64url')}`;
+      const refused = await t.request('/api/me', { token: confused });
+      expect(refused.status).toBe(401);
+      expect(refused.body.code).toBe('UNAUTHENTICATED');
+    } finally {
+      await t.close();
+    }
   });
 });
