@@ -98,7 +98,7 @@ export async function startIngester(options: StartIngesterOptions): Promise<Runn
     });
     const url = await server.listen(config.INGESTER_PORT, config.INGESTER_HOST);
     started.push(server);
-    log.info({ url, targets: scrape.loops().length, intervalMs: config.SCRAPE_INTERVAL }, 'ingester started');
+    log.child({ module: 'ingester' }).info({ url, targets: scrape.loops().length, intervalMs: config.SCRAPE_INTERVAL }, 'ingester started');
     return { url, sink, scrape, buffer, close: closeAll };
   } catch (err) {
     await closeAll();
