@@ -75,6 +75,16 @@ describe('login, refresh rotation, logout', () => {
     expect(after.status).toBe(401);
   });
 
+  it('forgets refresh tokens a day after they expired, at the next login', async () => {
+    await login('viewer', t.users.viewer.password);
+    await t.storage.pool.query("UPDATE refresh_tokens SET expires_at = now() - interval '2 days' WHERE user_id = $1", [t.users.viewer.id]);
+    const before = await t.storage.pool.query('SELECT count(*)::int AS n FROM refresh_tokens WHERE user_id = $1', [t.users.viewer.id]);
+    expect(before.rows[0].n).toBeGreaterThan(1);
+    await login('viewer', t.users.viewer.password);
+    const after = await t.storage.pool.query('SELECT count(*)::int AS n FROM refresh_tokens WHERE user_id = $1', [t.users.viewer.id]);
+    expect(after.rows[0].n).toBe(1);
+  });
+
   it('rejects a missing or garbage refresh token', async () => {
     expect((await t.request('/api/auth/refresh', { method: 'POST' })).body.code).toBe('REFRESH_TOKEN_INVALID');
     expect((await t.request('/api/auth/refresh', { method: 'POST', body: { refreshToken: 'sxr_nope' } })).status).toBe(401);

@@ -42,6 +42,8 @@ export function createRefreshTokens({ pool, ttlMs }: { pool: pg.Pool; ttlMs: num
 
   return {
     async issue(userId) {
+      // Each login also clears the user's long-dead tokens, so the table stays the size of live sessions.
+      await pool.query("DELETE FROM refresh_tokens WHERE user_id = $1 AND expires_at < now() - interval '1 day'", [userId]);
       return (await insert(pool, userId, randomUUID())).token;
     },
 
