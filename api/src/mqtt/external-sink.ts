@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
 import mqtt from 'mqtt';
 import { MQTT_ALL_TOPICS } from '@sextant/contracts';
 import type { Logger } from '@sextant/log';
@@ -73,6 +74,9 @@ export function createExternalSink(options: ExternalSinkOptions): ExternalSink {
   };
 
   client.on('connect', () => {
+    // Over TCP, small publishes must not wait for Nagle (mqtt.js leaves it on).
+    const stream = client.stream as Partial<Socket>;
+    stream.setNoDelay?.(true);
     connections++;
     failures = 0;
     log.info({ url: redactUrl(options.url), reconnection: connections > 1 }, 'connected to MQTT broker');

@@ -107,7 +107,8 @@ export async function startMqtt(options: StartMqttOptions): Promise<MqttFanout> 
 }
 
 function listen(broker: Aedes, host: string, port: number): Promise<Server> {
-  const server = createServer((socket) => broker.handle(socket));
+  // Small MQTT packets must not wait for Nagle (a delivery would sit until the previous one is acknowledged).
+  const server = createServer({ noDelay: true }, (socket) => broker.handle(socket));
   return new Promise((resolve, reject) => {
     const fail = (err: NodeJS.ErrnoException): void =>
       reject(
