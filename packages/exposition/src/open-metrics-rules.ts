@@ -38,11 +38,18 @@ export function groupKey(sample: { name: string; labels: Labels }, family: strin
 const COUNTER_LIKE = new Set(['_total', '_sum', '_count', '_bucket', '_gcount', '_gsum']);
 const INTEGRAL = new Set(['_bucket', '_count', '_gcount']);
 
-/** Value and label rules for one sample of `family` (OpenMetrics "Metric types"). */
-export function checkSample(sample: ExpositionSample, family: string, type: MetricType): string | undefined {
-  const { name, labels, value } = sample;
-  // A text-style counter (`# TYPE x_total counter`, sample `x_total`) is the counter's total.
-  const suffix = type === 'counter' && name === family ? '_total' : name.slice(family.length);
+/**
+ * The part of a sample name after its family's name, e.g. `_bucket`; a text-style counter
+ * (`# TYPE x_total counter`, sample `x_total`) counts as `_total`.
+ */
+export function sampleSuffix(name: string, family: string, type: MetricType): string {
+  if (name.length === family.length) return type === 'counter' ? '_total' : '';
+  return name.slice(family.length);
+}
+
+/** Value and label rules for one sample of `family` whose name ends in `suffix` (OpenMetrics "Metric types"). */
+export function checkSample(sample: ExpositionSample, family: string, type: MetricType, suffix: string): string | undefined {
+  const { labels, value } = sample;
   if (type === 'stateset' && !Object.hasOwn(labels, family)) return `stateset sample without its "${family}" label`;
   if ((type === 'histogram' || type === 'gaugehistogram') && suffix === '_bucket' && boundOf(labels.le) === undefined) {
     return `bucket with a missing or invalid "le" label`;

@@ -3,7 +3,7 @@ import { familySuffixes, hasFamilySuffix } from './family-suffixes.ts';
 import { parseGoFloat } from './go-float.ts';
 import { LineScanner, regionEquals } from './line-scanner.ts';
 import { scanLabelName, scanMetricName } from './names.ts';
-import { checkHistogram, checkSample, groupKey } from './open-metrics-rules.ts';
+import { checkHistogram, checkSample, groupKey, sampleSuffix } from './open-metrics-rules.ts';
 import { addLabel, setLabel } from './set-label.ts';
 import { unescape } from './unescape.ts';
 
@@ -58,6 +58,8 @@ class OpenMetricsParser extends LineScanner {
   private readonly recentLabelNames: string[] = [];
   private lastName = '';
   private inFamily: string | undefined;
+  /** `sampleSuffix` of `inFamily`. */
+  private suffix = '';
   private readonly recentLabelValues: (string | undefined)[] = [];
 
   constructor(input: string, options: ParseOptions) {
@@ -162,10 +164,11 @@ class OpenMetricsParser extends LineScanner {
     }
     for (let index = 0; ; index++) {
       const nameStart = this.pos;
-      const nameEnd = scanLabelName(s, nameStart, this.eol);
-      if (nameEnd === nameStart) this.fail(`expected a label name in ${this.excerpt()}`);
       let labelName = recent?.[index];
-      if (labelName === undefined || nameEnd - nameStart !== labelName.length || !regionEquals(s, nameStart, labelName)) {
+      let nameEnd = labelName === undefined ? nameStart : nameStart + labelName.length;
+      if (labelName === undefined || s.charCodeAt(nameEnd) !== 61 || !regionEquals(s, nameStart, labelName)) {
+        nameEnd = scanLabelName(s, nameStart, this.eol);
+        if (nameEnd === nameStart) this.fail(`expected a label name in ${this.excerpt()}`);
         labelName = s.slice(nameStart, nameEnd);
         if (recent !== undefined) recent[index] = labelName;
       }
@@ -223,10 +226,13 @@ class OpenMetricsParser extends LineScanner {
   private sample(): void {
     const s = this.s;
     const start = this.lineStart;
-    const nameEnd = scanMetricName(s, start, this.eol);
-    if (nameEnd === start) this.fail(`invalid metric name at the start of ${this.excerpt()}`);
+    // Lines mostly repeat the previous name: compare it in place first (no scan, no new string).
     let name = this.lastName;
-    if (nameEnd - start !== name.length || !regionEquals(s, start, name)) {
+    let nameEnd = start + name.length;
+    const after = s.charCodeAt(nameEnd);
+    if (name === '' || (after !== 123 && after !== 32) || nameEnd >= this.eol || !regionEquals(s, start, name)) {
+      nameEnd = scanMetricName(s, start, this.eol);
+      if (nameEnd === start) this.fail(`invalid metric name at the start of ${this.excerpt()}`);
       name = s.slice(start, nameEnd);
       this.lastName = name;
     }
@@ -259,11 +265,12 @@ class OpenMetricsParser extends LineScanner {
         this.startFamily(name, 'unknown');
       }
       this.inFamily = name;
+      this.suffix = sampleSuffix(name, this.name!, this.type ?? 'unknown');
     }
     const family = this.name!;
     const type = this.type ?? 'unknown';
     const sample: ExpositionSample = { name, family, labels, value, timestampMs: seconds === undefined ? undefined : secondsToMs(seconds), exemplar };
-    const problem = checkSample(sample, family, type);
+    const problem = checkSample(sample, family, type, this.suffix);
     if (problem !== undefined) this.fail(`${problem}: ${this.excerpt()}`);
     // Where no label tells a point's parts apart, the labels as written identify the point. (Written
     // in another order they count as another point: this can only let an interleaving through.)
