@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Option } from 'commander';
 import type { Command } from 'commander';
@@ -20,6 +20,7 @@ interface MosquittoConfigOptions {
   publisher: string;
   port: string;
   homeAssistant?: boolean;
+  owner?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -36,6 +37,7 @@ export function registerMqtt(program: Command): void {
     .option('-u, --user <name>', 'a Sextant user who may subscribe (repeatable); default every enabled user', collect)
     .option('--publisher <name>', "Sextant's own Mosquitto user name", 'sextant')
     .option('-p, --port <port>', 'port of the Mosquitto listener in mosquitto.conf', '1883')
+    .option('--owner <uid:gid>', 'give passwd and acl to this numeric owner, who must read them (Mosquitto started as root reads them as its own user; 1883:1883 in the eclipse-mosquitto image)')
     .addOption(new Option('--home-assistant', 'also let Sextant publish and subscribers read Home Assistant discovery (homeassistant/#)'))
     .addHelpText(
       'after',
@@ -53,12 +55,22 @@ Mosquitto when the files are generated again and Mosquitto reloads them (SIGHUP)
 Example:
   sextant mqtt mosquitto-config --out /etc/mosquitto/sextant --user alice
   mosquitto_sub -h 127.0.0.1 -u alice -P 'sxt_…' -t 'sextant/v1/#' -v
+
+Mosquitto started as root switches to its own user before it reads passwd (mode 0600): give the
+files to that user with --owner (e.g. --owner 1883:1883 for the eclipse-mosquitto image, or the
+uid:gid of "mosquitto" from Debian's package), or run Mosquitto as the files' owner.
 ${formatEnvHelp('Environment', [...storageEnvHelp, ...baseEnvHelp])}`,
     )
     .action(async (options: MosquittoConfigOptions) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 1 || port > 65_535) {
         process.stderr.write(`sextant: --port must be a TCP port, not ${options.port}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const owner = /^(\d+):(\d+)$/.exec(options.owner ?? '0:0');
+      if (owner === null) {
+        process.stderr.write(`sextant: --owner must be <uid>:<gid> (numbers), not ${options.owner}\n`);
         process.exitCode = 2;
         return;
       }
@@ -101,6 +113,9 @@ ${formatEnvHelp('Environment', [...storageEnvHelp, ...baseEnvHelp])}`,
         };
         await secret('passwd', files.passwd);
         await writeFile(path.join(dir, 'acl'), files.acl);
+        if (options.owner !== undefined) {
+          for (const name of ['passwd', 'acl']) await chown(path.join(dir, name), Number(owner[1]), Number(owner[2]));
+        }
         await writeFile(path.join(dir, 'mosquitto.conf'), mosquittoConf({ passwordFile: path.join(dir, 'passwd'), aclFile: path.join(dir, 'acl'), port }));
         await secret('sextant-mqtt.env', `MQTT_URL=mqtt://127.0.0.1:${port}\nMQTT_USERNAME=${publisher.username}\nMQTT_PASSWORD=${publisher.password}\n`);
         process.stdout.write(
