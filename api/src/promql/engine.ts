@@ -1,3 +1,6 @@
+// PromQL over Sextant's stored series, with Prometheus 3's evaluation semantics: left-open range
+// and lookback windows ((t − range, t]), 5-minute lookback, stale markers ending a series, rate()
+// extrapolation as in 3.x, `@` and negative offsets always on. Float samples only (no native histograms).
 import type { Expr, Labels, VectorSelector } from './ast.ts';
 import { Evaluator } from './evaluator.ts';
 import { compareLabels, labelsKey } from './labels.ts';

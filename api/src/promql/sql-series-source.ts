@@ -88,12 +88,12 @@ export function createSqlSeriesSource(options: SqlSeriesSourceOptions): SeriesSo
         // r = (t − gridStart) mod step; a sample is read when the next step is within the window: r = 0 or r > step − window.
         const { startMs, stepMs, windowMs } = request.grid;
         values.push(startMs, stepMs, stepMs - windowMs);
-        gridFilter = `AND mod(mod(round(extract(epoch FROM "time") * 1000)::bigint - $5::bigint, $6::bigint) + $6::bigint, $6::bigint) NOT BETWEEN 1 AND $7::bigint`;
+        gridFilter = `AND mod(mod(round(date_part('epoch', "time") * 1000)::bigint - $5::bigint, $6::bigint) + $6::bigint, $6::bigint) NOT BETWEEN 1 AND $7::bigint`;
       }
       let result: pg.QueryArrayResult<[string, number, number, boolean]>;
       try {
         result = await pool.query<[string, number, number, boolean]>({
-          text: `SELECT series_id::text, (extract(epoch FROM "time") * 1000)::float8, value,
+          text: `SELECT series_id::text, date_part('epoch', "time") * 1000, value,
                         value = 'NaN'::float8 AND float8send(value) = '${STALE_BYTES}'::bytea
                    FROM samples
                   WHERE series_id = ANY($1::bigint[]) AND "time" > $2 AND "time" <= $3 ${gridFilter}
