@@ -15,7 +15,7 @@ import { createHttpMetrics } from './http/http-metrics.ts';
 import { mountRoutes } from './http/mount-routes.ts';
 import { buildOpenApi } from './openapi/build-openapi.ts';
 import type { OpenApiDocument } from './openapi/build-openapi.ts';
-import type { RouteDeps, RouteSpec } from './route.ts';
+import type { RouteDeps, RouteModule, RouteSpec } from './route.ts';
 import { ROUTE_MODULES } from './routes.ts';
 import { systemRoutes } from './system/system-routes.ts';
 import { tokenRoutes } from './tokens/token-routes.ts';
@@ -33,10 +33,8 @@ export interface CreateAppOptions {
   /** Login throttle limits; defaults in `createLoginThrottle`. */
   throttle?: LoginThrottleOptions;
   /** Route modules to mount after the API's own; default `ROUTE_MODULES`. */
-  modules?: readonly RouteModuleLike[];
+  modules?: readonly RouteModule[];
 }
-
-type RouteModuleLike = (deps: RouteDeps) => RouteSpec[];
 
 /** The Koa app, with every mounted route and the OpenAPI document built from them. */
 export interface ApiApp extends Koa {
@@ -45,9 +43,9 @@ export interface ApiApp extends Koa {
 }
 
 /**
- * Builds the API: request ids and logging, metrics, security headers, problem+json errors, CORS,
- * every route (the API's own, then each of `ROUTE_MODULES`) with auth and validation, and the UI.
- * Nothing listens yet; see `startApi`.
+ * Builds the API: the edge middleware (request ids and logging, metrics, security headers,
+ * problem+json errors, CORS, the UI), then every route (the API's own, then each of
+ * `ROUTE_MODULES`) with auth and validation. Nothing listens yet; see `startApi`.
  */
 export function createApp(options: CreateAppOptions): ApiApp {
   const { config, storage, caps } = options;
@@ -84,7 +82,7 @@ export function createApp(options: CreateAppOptions): ApiApp {
   app.use(exactRoutes);
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
-  // Koa logs errors itself unless told they are handled; the error middleware has logged them.
+  // Koa logs errors itself unless told they are handled; the edge middleware has logged them.
   app.silent = true;
   return Object.assign(app, { routes, openApi });
 }
