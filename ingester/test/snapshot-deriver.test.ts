@@ -146,6 +146,19 @@ describe.each(testBackends())('snapshot derivation on $name', (backend) => {
     expect(found[0]!.t.getTime()).toBe(T0 + 60_000);
   });
 
+  it('forgets the instance not heard from longest when it keeps too many, and starts its rates over', async () => {
+    const small = createSnapshotDeriver({ pool: storage.pool, log, maxInstances: 2 });
+    const cpuAt = async (instance: string) => (await rows(instance)).at(-1)?.cpu_usage;
+    for (const k of [10, 11]) for (const instance of ['10.0.1.1:9100', '10.0.1.2:9100']) await small.derive({ series: scrape(instance, T0 + k * 60_000, k) }, 'scrape');
+    expect(await cpuAt('10.0.1.1:9100')).toBeCloseTo(50, 10);
+    // A third instance pushes out the first; the second, heard from since, stays.
+    await small.derive({ series: scrape('10.0.1.3:9100', T0 + 11 * 60_000, 11) }, 'scrape');
+    await small.derive({ series: scrape('10.0.1.2:9100', T0 + 12 * 60_000, 12) }, 'scrape');
+    await small.derive({ series: scrape('10.0.1.1:9100', T0 + 12 * 60_000, 12) }, 'scrape');
+    expect(await cpuAt('10.0.1.2:9100')).toBeCloseTo(50, 10);
+    expect(await cpuAt('10.0.1.1:9100')).toBeNull();
+  });
+
   it('leaves instances without node series alone', async () => {
     await deriver.derive({ series: [s('up', { instance: 'app:8080', job: 'app' }, T0, 1), s('http_requests_total', { instance: 'app:8080', job: 'app' }, T0, 5)] }, 'remote-write');
     const { rows: found } = await storage.pool.query(`SELECT 1 FROM servers WHERE labels->>'instance' = 'app:8080' OR address = 'app:8080'`);

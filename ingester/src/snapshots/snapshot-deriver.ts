@@ -15,6 +15,8 @@ export interface SnapshotDeriverOptions {
   log: Logger;
   /** Recent timestamps kept per instance, for rates and for samples of one scrape arriving in several batches; default 4. */
   framesPerInstance?: number;
+  /** Instances whose frames are kept; past it, the one not heard from longest is forgotten. Default 50 000. */
+  maxInstances?: number;
 }
 
 /** What one batch yielded: the servers whose snapshot rows or status it wrote. */
@@ -62,9 +64,15 @@ export function createSnapshotDeriver(options: SnapshotDeriverOptions): Snapshot
   const registry = createServerRegistry(pool);
   const statusAt = new Map<string, number>();
 
+  const maxInstances = options.maxInstances ?? 50_000;
+
   function frameOf(instance: string, t: number): NodeFrame {
     let byTime = frames.get(instance);
-    if (byTime === undefined) frames.set(instance, (byTime = new Map<number, NodeFrame>()));
+    if (byTime === undefined) {
+      // Maps iterate in insertion order: the first key is the instance not heard from longest.
+      if (frames.size >= maxInstances) frames.delete(frames.keys().next().value!);
+      frames.set(instance, (byTime = new Map<number, NodeFrame>()));
+    }
     let frame = byTime.get(t);
     if (frame === undefined) byTime.set(t, (frame = emptyFrame(t)));
     return frame;
@@ -111,7 +119,15 @@ export function createSnapshotDeriver(options: SnapshotDeriverOptions): Snapshot
         }
         if (!isSnapshotMetric(name)) continue;
         let times = touched.get(instance);
-        if (times === undefined) touched.set(instance, (times = new Set()));
+        if (times === undefined) {
+          touched.set(instance, (times = new Set()));
+          // Heard from now: move it to the end of the eviction order.
+          const known = frames.get(instance);
+          if (known !== undefined) {
+            frames.delete(instance);
+            frames.set(instance, known);
+          }
+        }
         for (const s of series.samples) {
           if (s.stale === true) continue;
           addToFrame(frameOf(instance, s.timestampMs), series.labels, s.value);
@@ -153,6 +169,7 @@ export function createSnapshotDeriver(options: SnapshotDeriverOptions): Snapshot
       for (const [instance, { t, up }] of ups) {
         const id = await registry.lookup(instance);
         if (id === undefined || (statusAt.get(id) ?? Number.NEGATIVE_INFINITY) > t) continue;
+        if (statusAt.size >= maxInstances) statusAt.clear();
         statusAt.set(id, t);
         status.push({ id, status: up ? 'up' : 'down', t: new Date(t).toISOString() });
       }
