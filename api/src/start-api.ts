@@ -1,8 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
+import { startAlertEngine } from './alerts/alert-engine.ts';
+import type { AlertEngine, AlertEngineOptions } from './alerts/alert-engine.ts';
 import { createApp } from './create-app.ts';
 import type { ApiApp, CreateAppOptions } from './create-app.ts';
+import type { AlertEvents } from './mqtt/alert-events.ts';
 
 /** A listening API. */
 export interface RunningApi {
@@ -10,12 +13,24 @@ export interface RunningApi {
   url: string;
   app: ApiApp;
   server: Server;
+  /** This process's alert engine (evaluating while it holds the lease); undefined with `alertEngine: false`. */
+  alertEngine: AlertEngine | undefined;
   /** Stops accepting connections, ends idle keep-alive ones and waits for requests in flight. */
   close(): Promise<void>;
 }
 
-/** `createApp(options)` listening on `API_PORT` at `API_HOST` (port 0 = any free port). */
-export async function startApi(options: CreateAppOptions): Promise<RunningApi> {
+export interface StartApiOptions extends CreateAppOptions {
+  /** Where alert changes are announced (the MQTT fan-out subscribes); default none. */
+  alertEvents?: AlertEvents;
+  /** Alert engine settings, or false for an API that never evaluates alert rules; default on. */
+  alertEngine?: false | Omit<AlertEngineOptions, 'pool' | 'log' | 'events'>;
+}
+
+/**
+ * `createApp(options)` listening on `API_PORT` at `API_HOST` (port 0 = any free port), with an
+ * alert engine competing for the evaluation lease.
+ */
+export async function startApi(options: StartApiOptions): Promise<RunningApi> {
   const app = createApp(options);
   const listening = createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
@@ -32,15 +47,22 @@ export async function startApi(options: CreateAppOptions): Promise<RunningApi> {
   const host = options.config.API_HOST.includes(':') ? `[${options.config.API_HOST}]` : options.config.API_HOST;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   options.log.info({ url }, 'api listening');
+  const alertEngine = options.alertEngine === false
+    ? undefined
+    : startAlertEngine({ ...options.alertEngine, pool: options.storage.pool, log: options.log, ...(options.alertEvents === undefined ? {} : { events: options.alertEvents }) });
   let closed: Promise<void> | undefined;
   return {
     url,
     app,
     server: listening,
+    alertEngine,
     close: () =>
-      (closed ??= new Promise<void>((resolve, reject) => {
-        listening.close((err) => (err === undefined ? resolve() : reject(err)));
-        listening.closeIdleConnections();
-      })),
+      (closed ??= (async () => {
+        await alertEngine?.close();
+        await new Promise<void>((resolve, reject) => {
+          listening.close((err) => (err === undefined ? resolve() : reject(err)));
+          listening.closeIdleConnections();
+        });
+      })()),
   };
 }

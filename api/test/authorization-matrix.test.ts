@@ -55,6 +55,19 @@ const EXPECTED: Readonly<Record<string, Role | { public: number }>> = {
   'POST /api/v1/query_exemplars': 'viewer',
   'GET /api/v1/rules': 'viewer',
   'GET /api/v1/alerts': 'viewer',
+  'GET /api/alert-rules': 'viewer',
+  'GET /api/alert-rules/:id': 'viewer',
+  'POST /api/alert-rules': 'operator',
+  'PUT /api/alert-rules/:id': 'operator',
+  'PATCH /api/alert-rules/:id': 'operator',
+  'DELETE /api/alert-rules/:id': 'operator',
+  'GET /api/alerts': 'viewer',
+  'POST /api/alerts/:id/ack': 'operator',
+  'GET /api/silences': 'viewer',
+  'GET /api/silences/:id': 'viewer',
+  'POST /api/silences': 'operator',
+  'PUT /api/silences/:id': 'operator',
+  'DELETE /api/silences/:id': 'operator',
 };
 
 interface Caller {

@@ -2,6 +2,8 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Logger } from '@sextant/log';
 import type { Matcher } from '../promql/ast.ts';
+import { ALERT_EVAL_INTERVAL_MS } from '../alerts/alert-engine.ts';
+import { prometheusAlerts, prometheusRules } from '../alerts/prometheus-rules.ts';
 import { createEngine } from '../promql/engine.ts';
 import { parsePromql } from '../promql/parse-promql.ts';
 import { badData } from '../promql/promql-error.ts';
@@ -173,13 +175,11 @@ export const promApiRoutes: RouteModule = ({ storage, log: parentLog }) => {
       sendSuccess(ctx, []);
       return Promise.resolve();
     }),
-    route('get', '/api/v1/rules', 'promRules', 'Recording and alerting rule groups', log, (_p, ctx) => {
-      sendSuccess(ctx, { groups: [] });
-      return Promise.resolve();
+    route('get', '/api/v1/rules', 'promRules', 'Recording and alerting rule groups', log, async (_p, ctx) => {
+      sendSuccess(ctx, await prometheusRules(storage.pool, ALERT_EVAL_INTERVAL_MS));
     }),
-    route('get', '/api/v1/alerts', 'promAlerts', 'Active alerts', log, (_p, ctx) => {
-      sendSuccess(ctx, { alerts: [] });
-      return Promise.resolve();
+    route('get', '/api/v1/alerts', 'promAlerts', 'Active alerts', log, async (_p, ctx) => {
+      sendSuccess(ctx, await prometheusAlerts(storage.pool));
     }),
   ];
 };

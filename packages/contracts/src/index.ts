@@ -1,3 +1,4 @@
+export { ALERT_CHANNEL } from './alert-notification.ts';
 export {
   decodeIngestNotification,
   encodeIngestNotifications,
