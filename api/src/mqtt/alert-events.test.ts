@@ -28,7 +28,7 @@ describe('alert events', () => {
     expect(toAlertEvent({ ...alert, status: 'resolved', resolvedAt: '2026-11-26T10:09:00.000Z', acknowledgedAt: '2026-11-26T10:05:00.000Z' })?.status).toBe('resolved');
   });
 
-  it('delivers to every listener, survives one that throws, and refuses events outside the contract', () => {
+  it('delivers to every listener until it stops, survives one that throws, refuses events outside the contract, keeps extra fields', () => {
     const errors: unknown[] = [];
     const events = createAlertEvents((err) => errors.push(err));
     const got: AlertEvent[] = [];
@@ -39,9 +39,13 @@ describe('alert events', () => {
     events.emit(toAlertEvent(alert)!);
     expect(got).toHaveLength(1);
     expect(errors).toHaveLength(1);
+    events.emit(toAlertEvent(alert)!);
+    expect(got).toHaveLength(2);
+    expect(() => events.emit({ ...toAlertEvent(alert)!, severity: 'fatal' as 'critical' })).toThrow();
+    events.emit({ ...toAlertEvent(alert)!, ...{ ruleName: 'High CPU' } });
+    expect(got.at(-1)).toMatchObject({ ruleName: 'High CPU' });
     stop();
     events.emit(toAlertEvent(alert)!);
-    expect(got).toHaveLength(1);
-    expect(() => events.emit({ ...toAlertEvent(alert)!, severity: 'fatal' as 'critical' })).toThrow();
+    expect(got).toHaveLength(3);
   });
 });

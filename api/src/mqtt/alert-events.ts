@@ -16,6 +16,8 @@ export interface AlertEvents {
   subscribe(listener: (event: AlertEvent) => void): () => void;
 }
 
+const LOOSE_ALERT = mqttAlertSchema.loose();
+
 /** An alert as the REST API returns it (`GET /api/alerts`): `status` pending, firing or resolved. */
 export type RestAlert = Omit<AlertEvent, 'status'> & { status: 'pending' | 'firing' | 'resolved' };
 
@@ -33,7 +35,8 @@ export function createAlertEvents(onListenerError: (err: unknown) => void = () =
   const listeners = new Set<(event: AlertEvent) => void>();
   return {
     emit(event) {
-      const checked = mqttAlertSchema.parse(event);
+      // Checked against the contract; fields beyond it (the REST API may add some) are kept.
+      const checked: AlertEvent = LOOSE_ALERT.parse(event);
       for (const listener of listeners) {
         try {
           listener(checked);
