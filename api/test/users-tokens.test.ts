@@ -105,7 +105,7 @@ describe('/api/tokens', () => {
     const created = await t.request('/api/tokens', { method: 'POST', token: t.users.viewer.accessToken, body: { name: 'short', scopes: ['read'], expiresIn: '1h' } });
     await t.storage.pool.query("UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1", [created.body.id]);
     expect((await t.request('/api/me', { token: created.body.token as string })).status).toBe(401);
-    for (const body of [{ name: 'x', scopes: [] }, { name: 'x', scopes: ['root'] }, { name: 'x', scopes: ['read', 'read'] }, { name: 'x', scopes: ['read'], expiresIn: 'soon' }]) {
+    for (const body of [{ name: 'x', scopes: [] }, { name: 'x', scopes: ['root'] }, { name: 'x', scopes: ['read', 'read'] }, { name: 'x', scopes: ['read'], expiresIn: 'soon' }, { name: 'x', scopes: ['read'], expiresIn: '1000000y' }]) {
       const res = await t.request('/api/tokens', { method: 'POST', token: t.users.viewer.accessToken, body });
       expect(res.status, JSON.stringify(body)).toBe(400);
     }

@@ -36,6 +36,8 @@ export function toApiError(err: unknown): ApiError {
   if (e?.originalError !== undefined && isRetryable(e.originalError)) return toApiError(e.originalError);
   if (e?.code === '23505') return new ApiError(409, 'CONFLICT', 'that already exists', { cause: err });
   if (e?.code === '23503') return new ApiError(409, 'CONFLICT', 'a referenced record does not exist or is still referenced', { cause: err });
+  // Data exceptions (bad uuid text, out-of-range numbers or intervals) come from input that got past validation.
+  if (typeof e?.code === 'string' && e.code.startsWith('22') && e.code.length === 5) return new ApiError(400, 'BAD_REQUEST', 'a value is malformed or out of range', { cause: err });
   const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : 500;
   if (status >= 400 && status < 500) {
     const message = e.expose === true && typeof e.message === 'string' ? e.message : (STATUS_CODES[status] ?? 'Bad Request');

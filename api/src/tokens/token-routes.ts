@@ -28,7 +28,10 @@ const createBody = z.object({
   name: z.string().min(1).max(100),
   scopes: z.array(scopeSchema).min(1).refine((s) => new Set(s).size === s.length, 'scopes must not repeat'),
   /** A Prometheus duration such as `90d`; omitted = never expires. */
-  expiresIn: positiveDuration.optional().describe('lifetime as a Prometheus duration, e.g. 90d; omitted = no expiry'),
+  expiresIn: positiveDuration
+    .refine((ms) => ms <= 10 * 365 * 86_400_000, 'at most 10 years')
+    .optional()
+    .describe('lifetime as a Prometheus duration, e.g. 90d, at most 10 years; omitted = no expiry'),
 });
 const listQuery = z.object({ all: z.enum(['true', 'false']).optional().describe('admins: every user’s tokens') });
 const idParams = z.object({ id: z.uuid() });
