@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { formatGoFloat } from '@sextant/exposition';
 import type { Collector } from '../collector.ts';
 import type { FamilySet } from '../family-set.ts';
 import { family } from '../metric-family.ts';
@@ -16,18 +17,8 @@ const SCRAPE_ERROR = family(
 // Bounds one scrape's work whatever lands in the directory.
 const MAX_FILES = 1000;
 
-/** Go's strconv.FormatFloat(v, 'g', -1, 64), which client_golang uses for `le` and `quantile` values. */
-export function formatGoFloat(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  const [mantissa, expText] = v.toExponential().split('e') as [string, string];
-  const exp = Number(expText);
-  // Shortest 'g' switches to exponent form below 1e-4 and from 1e6 (two-digit exponent at least).
-  if (exp >= -4 && exp < 6) return String(v);
-  return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-}
+// Go's strconv.FormatFloat(v, 'g', -1, 64), which client_golang uses for `le` and `quantile` values.
+export { formatGoFloat };
 
 /**
  * Adds one parsed file's families as node_exporter's textfile collector does: every series gets the
