@@ -54,6 +54,14 @@ describe('decodeWriteRequest', () => {
     expect(decoded.problems[3]).toMatch(/NUL/);
   });
 
+  it('keeps a label named __proto__ as a label', () => {
+    const decoded = decodeWriteRequest(v1Bytes([{ labels: {}, labelPairs: [['__name__', 'p'], ['__proto__', 'x']], samples: [{ value: 1, timestamp: 1 }] }]), 'v1');
+    const labels = decoded.batch.series[0]!.labels;
+    expect(Object.hasOwn(labels, '__proto__')).toBe(true);
+    expect(JSON.stringify(labels)).toBe('{"__name__":"p","__proto__":"x"}');
+    expect(Object.getPrototypeOf(labels)).toBe(Object.prototype);
+  });
+
   it('refuses bytes that are not protobuf with a 400', () => {
     const error = (() => {
       try {

@@ -3,7 +3,7 @@ import type { Sample } from '../write-batch.ts';
 import type { DecodedSeriesV1 } from './remote-write-schemas.ts';
 import { remoteWriteSchemas } from './remote-write-schemas.ts';
 import { RemoteWriteError } from './remote-write-error.ts';
-import { describeSeries, seriesLabels } from './series-labels.ts';
+import { describeLabels, describeSeries, finishLabels, seriesLabels } from './series-labels.ts';
 
 /** Which remote-write message a request carries, chosen by its Content-Type (compat §2.7). */
 export type RemoteWriteVersion = 'v1' | 'v2';
@@ -71,13 +71,12 @@ function fromV1(request: V1Request): DecodedWrite {
   const problems = new Problems();
   let samples = 0;
   for (const ts of request.timeseries ?? []) {
-    const { names, values } = ts;
-    const labels = seriesLabels(names, values);
+    const labels = finishLabels(ts.labels);
     if (typeof labels === 'string') {
-      problems.add(`${labels}: ${describeSeries(names, values)}`);
+      problems.add(`${labels}: ${describeLabels(ts.labels.labels)}`);
       continue;
     }
-    if (ts.histograms > 0) problems.add(`native histograms are not stored: ${describeSeries(names, values)}`);
+    if (ts.histograms > 0) problems.add(`native histograms are not stored: ${describeLabels(labels)}`);
     samples += pushSeries(series, labels, ts.samples, ts.key);
   }
   const metadata: MetricMetadata[] = (request.metadata ?? []).map((m) => ({

@@ -2,12 +2,14 @@ import path from 'node:path';
 import protobuf from 'protobufjs';
 import type { Sample } from '../write-batch.ts';
 import { STALE_NAN_BITS } from '../write-batch.ts';
+import { addLabel, newLabelSetReader } from './series-labels.ts';
+import type { LabelSetReader } from './series-labels.ts';
 import { createStringInterner } from './string-interner.ts';
 
 /** A 1.0 `TimeSeries` as the receiver decodes it: labels as parallel arrays, exemplars and histograms only counted. */
 export interface DecodedSeriesV1 {
-  names: string[];
-  values: string[];
+  /** Labels read so far and the first problem with them (see series-labels.ts). */
+  labels: LabelSetReader;
   /** The label fields' bytes as a latin1 string when they are contiguous (they always are from
    * Prometheus): the same bytes mean the same labels, so the writer's cache can key on it. */
   key: string | undefined;
@@ -86,8 +88,7 @@ function decodeLabel(r: protobuf.Reader, end: number, series: DecodedSeriesV1): 
     else r.skipType(tag & 7);
   }
   if (r.pos !== end) throw new RangeError('label overruns its length');
-  series.names.push(name);
-  series.values.push(value);
+  addLabel(series.labels, name, value);
 }
 
 // Replaces the generated decoder of the 1.0 `TimeSeries`, the hot path of every Prometheus sender:
@@ -95,7 +96,7 @@ function decodeLabel(r: protobuf.Reader, end: number, series: DecodedSeriesV1): 
 function decodeSeriesV1(r: protobuf.Reader, length: number): DecodedSeriesV1 {
   const end = r.pos + length;
   if (end > r.len) throw new RangeError('index out of range');
-  const series: DecodedSeriesV1 = { names: [], values: [], key: undefined, samples: [], exemplars: 0, histograms: 0 };
+  const series: DecodedSeriesV1 = { labels: newLabelSetReader(), key: undefined, samples: [], exemplars: 0, histograms: 0 };
   let labelsStart = -1;
   let labelsEnd = -1;
   let contiguous = true;

@@ -25,7 +25,12 @@ export function labelSetKey(labels: Labels): string {
 
 /** `series.metric_name` and `series.labels` (every label but `__name__`, as JSON) of a label set. */
 export function seriesColumns(labels: Labels): { metricName: string; labelsJson: string } {
-  const rest: Labels = {};
-  for (const name of Object.keys(labels).sort()) if (name !== '__name__') rest[name] = labels[name]!;
+  // fromEntries defines properties, so a label named `__proto__` stays a label.
+  const rest = Object.fromEntries(
+    Object.keys(labels)
+      .sort()
+      .filter((name) => name !== '__name__')
+      .map((name) => [name, labels[name]]),
+  );
   return { metricName: labels.__name__ ?? '', labelsJson: JSON.stringify(rest) };
 }
