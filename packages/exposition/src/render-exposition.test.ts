@@ -3,6 +3,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Exemplar, Exposition, ExpositionFamily, ExpositionFormat, ExpositionSample, Labels } from './exposition.ts';
+import { formatGoFloat } from './go-float.ts';
 import { parseExposition } from './parse-exposition.ts';
 import { renderExposition } from './render-exposition.ts';
 
@@ -71,7 +72,64 @@ function model(shapes: FamilyShape[], format: ExpositionFormat): Exposition {
   return { families, samples };
 }
 
+// Histograms and summaries: one point per label set, parts in order, values that OpenMetrics allows.
+const pointLabels = fc.dictionary(labelName.filter((n) => n !== 'le' && n !== 'quantile'), tricky, { maxKeys: 3 });
+const histogram = fc.record({
+  base: metricBase,
+  kind: fc.constantFrom('histogram', 'summary'),
+  help: tricky,
+  points: fc.uniqueArray(
+    fc.record({
+      labels: pointLabels,
+      bounds: fc.uniqueArray(fc.double({ noNaN: true, noDefaultInfinity: true, min: 0 }), { maxLength: 4 }),
+      increments: fc.array(fc.nat(1000), { minLength: 5, maxLength: 5 }),
+      sum: fc.double({ min: 0, noNaN: true }),
+      timestampMs: timestamp,
+    }),
+    { maxLength: 3, selector: (p) => JSON.stringify(Object.entries(p.labels).sort()) },
+  ),
+});
+
+function histogramModel(shapes: fc.GeneratedValueType<typeof histogram>[]): Exposition {
+  const families: ExpositionFamily[] = [];
+  const samples: ExpositionSample[] = [];
+  shapes.forEach((shape, i) => {
+    const name = `${shape.base}_h${i}`;
+    families.push({ name, type: shape.kind, help: shape.help, unit: '' });
+    const add = (suffix: string, labels: Labels, value: number, timestampMs: number | undefined): void => {
+      samples.push({ name: name + suffix, family: name, labels: { __name__: name + suffix, ...labels }, value, timestampMs, exemplar: undefined });
+    };
+    for (const p of shape.points) {
+      // `b + 0` folds -0 into 0: both would be one bucket bound.
+      const bounds = [...new Set(p.bounds.map((b) => b + 0))].sort((a, b) => a - b);
+      let cumulative = 0;
+      if (shape.kind === 'histogram') {
+        [...bounds, Infinity].forEach((b, k) => {
+          cumulative += p.increments[k] ?? 0;
+          add('_bucket', { ...p.labels, le: formatGoFloat(b) }, cumulative, p.timestampMs);
+        });
+      } else {
+        for (const q of new Set(bounds.map((b) => b / (1 + b)))) add('', { ...p.labels, quantile: formatGoFloat(q) }, p.sum, p.timestampMs);
+        cumulative = p.increments[0]!;
+      }
+      add('_count', p.labels, cumulative, p.timestampMs);
+      add('_sum', p.labels, p.sum, p.timestampMs);
+    }
+  });
+  return { families, samples };
+}
+
 describe('renderExposition → parseExposition', () => {
+  it.each(['text', 'openmetrics'] as const)('round-trips histograms and summaries (%s)', (format) => {
+    fc.assert(
+      fc.property(fc.array(histogram, { maxLength: 4 }), (shapes) => {
+        const expected = histogramModel(shapes);
+        expect(parseExposition(renderExposition(expected, format), format)).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it.each(['text', 'openmetrics'] as const)('round-trips names, escaped unicode labels, HELP, special floats and timestamps (%s)', (format) => {
     fc.assert(
       fc.property(fc.array(family, { maxLength: 6 }), (shapes) => {
