@@ -88,14 +88,14 @@ export async function evaluateAlerts(options: EvaluateOptions): Promise<string[]
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [PASS_LOCK]);
     const servers = (await client.query<ServerRow>(
-      `SELECT id, name, address, hostname, labels, extract(epoch FROM coalesce(last_seen_at, created_at)) * 1000 AS seen_ms FROM servers`,
+      `SELECT id, name, address, hostname, labels, (extract(epoch FROM coalesce(last_seen_at, created_at)) * 1000)::float8 AS seen_ms FROM servers`,
     )).rows;
     const open = (await client.query<OpenRow>(
-      `SELECT id, fingerprint, rule_id, status, extract(epoch FROM "timestamp") * 1000 AS start_ms, extract(epoch FROM fired_at) * 1000 AS fired_ms, value
+      `SELECT id, fingerprint, rule_id, status, (extract(epoch FROM "timestamp") * 1000)::float8 AS start_ms, (extract(epoch FROM fired_at) * 1000)::float8 AS fired_ms, value
        FROM alerts WHERE status IN ('pending', 'firing') AND source <> 'alertmanager' FOR UPDATE`,
     )).rows;
     const cursors = new Map((await client.query<{ server_id: string; ms: number }>(
-      'SELECT server_id, extract(epoch FROM evaluated_until) * 1000 AS ms FROM alert_engine_cursors',
+      'SELECT server_id, (extract(epoch FROM evaluated_until) * 1000)::float8 AS ms FROM alert_engine_cursors',
     )).rows.map((r) => [r.server_id, r.ms]));
     const cursorOf = (id: string): number => Math.max(cursors.get(id) ?? now - staleMs, now - (options.catchUpMs ?? 3_600_000));
 
@@ -106,7 +106,7 @@ export async function evaluateAlerts(options: EvaluateOptions): Promise<string[]
       const cols = metrics.map((m) => `"${m}"`).join(', ');
       const lower = Math.min(...servers.map((s) => cursorOf(s.id)), now - staleMs);
       const rows = (await client.query<Snapshot>(
-        `SELECT server_id, extract(epoch FROM "timestamp") * 1000 AS t, ${cols} FROM metrics_snapshots
+        `SELECT server_id, (extract(epoch FROM "timestamp") * 1000)::float8 AS t, ${cols} FROM metrics_snapshots
          WHERE "timestamp" > to_timestamp($1 / 1000.0) AND "timestamp" <= to_timestamp($2 / 1000.0) ORDER BY server_id, "timestamp" LIMIT ${SNAPSHOT_LIMIT}`,
         [lower, now],
       )).rows;
