@@ -127,13 +127,20 @@ describe('Prometheus HTTP API', () => {
     expect((await get('/api/v1/series?match[]=%7Bjob%3D~%22.*%22%7D')).body).toMatchObject({ errorType: 'bad_data' });
   });
 
-  it('serves metadata, no exemplars, and empty rules and alerts', async () => {
+  it('serves metadata, no exemplars, the rule groups and the open alerts', async () => {
     expect((await get('/api/v1/metadata')).body.data).toEqual({
       node_cpu_seconds_total: [{ type: 'counter', help: 'Seconds the CPUs spent in each mode.', unit: '' }],
     });
     // Grafana's init probe sends start/end in milliseconds.
     expect((await get(`/api/v1/query_exemplars?query=test&start=${T0}&end=${T0 + 1000}`)).body).toEqual({ status: 'success', data: [] });
-    expect((await get('/api/v1/rules')).body).toEqual({ status: 'success', data: { groups: [] } });
+    // Grafana's data source init asks for rules: an array of groups, each with its rules.
+    const rules = await get('/api/v1/rules');
+    expect(rules.body.status).toBe('success');
+    expect(Array.isArray(rules.body.data.groups)).toBe(true);
+    for (const g of rules.body.data.groups as { name: string; rules: { type: string; name: string }[] }[]) {
+      expect(typeof g.name).toBe('string');
+      for (const r of g.rules) expect(r.type).toBe('alerting');
+    }
     expect((await get('/api/v1/alerts')).body).toEqual({ status: 'success', data: { alerts: [] } });
   });
 

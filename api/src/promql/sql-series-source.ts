@@ -4,8 +4,9 @@ import { compareLabels } from './labels.ts';
 import { PromqlError, execution } from './promql-error.ts';
 import type { SampleBudget, SelectRequest, SeriesSource, StoredSeries } from './series-source.ts';
 
-/** The stale marker NaN (compat §2.6) as PostgreSQL's float8send writes it. */
-const STALE_BYTES = '\\x7ff0000000000002';
+/** The stale marker NaN (compat §2.6), as the high and low words of its big-endian bits. */
+const STALE_HIGH = 0x7ff00000;
+const STALE_LOW = 0x00000002;
 
 /**
  * Whether PostgreSQL's ARE engine reads `re` the same way RE2 does for a full match, so it can be
@@ -90,39 +91,43 @@ export function createSqlSeriesSource(options: SqlSeriesSourceOptions): SeriesSo
         values.push(startMs, stepMs, stepMs - windowMs);
         gridFilter = `AND mod(mod(round(date_part('epoch', "time") * 1000)::bigint - $5::bigint, $6::bigint) + $6::bigint, $6::bigint) NOT BETWEEN 1 AND $7::bigint`;
       }
-      let result: pg.QueryArrayResult<[string, number, number, boolean]>;
+      // Each series' samples come back packed: big-endian int8 milliseconds and float8 values, bit
+      // for bit (so a stale marker keeps its NaN payload), one row per series. The LIMIT inside
+      // bounds what PostgreSQL reads and sends to the query's sample budget.
+      let result: pg.QueryArrayResult<[string, string, Buffer, Buffer]>;
       try {
-        result = await pool.query<[string, number, number, boolean]>({
-          text: `SELECT series_id::text, date_part('epoch', "time") * 1000, value,
-                        value = 'NaN'::float8 AND float8send(value) = '${STALE_BYTES}'::bytea
-                   FROM samples
-                  WHERE series_id = ANY($1::bigint[]) AND "time" > $2 AND "time" <= $3 ${gridFilter}
-                  ORDER BY series_id, "time" LIMIT $4`,
+        result = await pool.query<[string, string, Buffer, Buffer]>({
+          text: `SELECT series_id::text, count(*)::text,
+                        string_agg(int8send(round(date_part('epoch', "time") * 1000)::int8), ''::bytea ORDER BY "time"),
+                        string_agg(float8send(value), ''::bytea ORDER BY "time")
+                   FROM (SELECT series_id, "time", value FROM samples
+                          WHERE series_id = ANY($1::bigint[]) AND "time" > $2 AND "time" <= $3 ${gridFilter}
+                          ORDER BY series_id, "time" LIMIT $4) picked
+                  GROUP BY series_id`,
           values,
           rowMode: 'array',
         });
       } catch (err) {
         throw new PromqlError('unavailable', `sample lookup failed: ${(err as Error).message}`, { cause: err });
       }
-      const n = result.rows.length;
+      let n = 0;
+      for (const row of result.rows) n += Number(row[1]);
       if (n >= limit) {
         throw execution('query processing would load too many samples into memory in query execution');
       }
       budget.remaining -= n;
       const out: StoredSeries[] = [];
-      for (let i = 0; i < n; ) {
-        const id = (result.rows[i] as [string, number, number, boolean])[0];
-        let j = i;
-        while (j < n && result.rows[j]?.[0] === id) j++;
-        const s: StoredSeries = { labels: byId.get(id) as Labels, t: new Float64Array(j - i), v: new Float64Array(j - i), stale: new Uint8Array(j - i) };
-        for (let k = i; k < j; k++) {
-          const row = result.rows[k] as [string, number, number, boolean];
-          s.t[k - i] = Math.round(row[1]);
-          s.v[k - i] = row[2];
-          s.stale[k - i] = row[3] ? 1 : 0;
+      for (const [id, count, times, values] of result.rows) {
+        const len = Number(count);
+        const tv = new DataView(times.buffer, times.byteOffset, times.byteLength);
+        const vv = new DataView(values.buffer, values.byteOffset, values.byteLength);
+        const s: StoredSeries = { labels: byId.get(id) as Labels, t: new Float64Array(len), v: new Float64Array(len), stale: new Uint8Array(len) };
+        for (let k = 0; k < len; k++) {
+          s.t[k] = Number(tv.getBigInt64(k * 8));
+          s.v[k] = vv.getFloat64(k * 8);
+          if (vv.getUint32(k * 8) === STALE_HIGH && vv.getUint32(k * 8 + 4) === STALE_LOW) s.stale[k] = 1;
         }
         out.push(s);
-        i = j;
       }
       // Prometheus hands series to the evaluator sorted by their labels; so does this source.
       return out.sort((a, b) => compareLabels(a.labels, b.labels));
