@@ -176,17 +176,17 @@ describe('alert engine on PostgreSQL', () => {
     it('lets exactly one of two engines evaluate, and the other take over when the holder’s connection dies', async () => {
       const a = startAlertEngine({ pool: storage.pool, log, intervalMs: 60_000, leaseRetryMs: 100 });
       engines.push(a);
-      await waitFor('engine a leads', async () => (a.leader ? true : undefined));
+      await waitFor('engine a leads', () => Promise.resolve(a.leader ? true : undefined));
       const b = startAlertEngine({ pool: storage.pool, log, intervalMs: 60_000, leaseRetryMs: 100 });
       engines.push(b);
       // b tries every 100 ms; after several tries it still must not lead.
       await waitFor('b tried', async () => ((await storage.pool.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'sextant-alert-lease' AND datname = current_database()`)).rowCount! >= 1 ? true : undefined));
       expect([a.leader, b.leader]).toEqual([true, false]);
       await storage.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7355000 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`);
-      await waitFor('one engine leads again', async () => (a.leader !== b.leader ? true : undefined));
+      await waitFor('one engine leads again', () => Promise.resolve(a.leader !== b.leader ? true : undefined));
       expect(Number(a.leader) + Number(b.leader)).toBe(1);
       await a.close();
-      await waitFor('b leads', async () => (b.leader ? true : undefined));
+      await waitFor('b leads', () => Promise.resolve(b.leader ? true : undefined));
     });
 
     it('after the evaluating process is killed with an alert pending, another fires it once, at `for` after it began', async () => {
@@ -196,14 +196,14 @@ describe('alert engine on PostgreSQL', () => {
       const leaders = new Set<ChildProcess>();
       const spawnEngine = () => {
         const child = spawn(process.execPath, [script], { env: { ...process.env, DATABASE_URL: database.url, ALERT_TICK_MS: '200' }, stdio: ['ignore', 'pipe', 'inherit'] });
-        child.stdout!.on('data', (chunk: Buffer) => {
+        child.stdout.on('data', (chunk: Buffer) => {
           if (chunk.toString().includes('leader')) leaders.add(child);
         });
         children.push(child);
         return child;
       };
       const engines2 = [spawnEngine(), spawnEngine()];
-      const first = await waitFor('a process leads', async () => [...leaders][0]);
+      const first = await waitFor('a process leads', () => Promise.resolve([...leaders][0]));
       const second = engines2.find((c) => c !== first)!;
       // Fresh values for the real-time engines: a snapshot now, above the threshold.
       const start = Date.now();
