@@ -74,7 +74,21 @@ function model(shapes: FamilyShape[], format: ExpositionFormat): Exposition {
 
 // Histograms and summaries: one point per label set, parts in order, values that OpenMetrics allows.
 const pointLabels = fc.dictionary(labelName.filter((n) => n !== 'le' && n !== 'quantile'), tricky, { maxKeys: 3 });
-const histogram = fc.record({
+interface PointShape {
+  labels: Labels;
+  bounds: number[];
+  increments: number[];
+  sum: number;
+  timestampMs: number | undefined;
+}
+interface HistogramShape {
+  base: string;
+  kind: 'histogram' | 'summary';
+  help: string;
+  points: PointShape[];
+}
+
+const histogram: fc.Arbitrary<HistogramShape> = fc.record({
   base: metricBase,
   kind: fc.constantFrom('histogram', 'summary'),
   help: tricky,
@@ -90,7 +104,7 @@ const histogram = fc.record({
   ),
 });
 
-function histogramModel(shapes: fc.GeneratedValueType<typeof histogram>[]): Exposition {
+function histogramModel(shapes: HistogramShape[]): Exposition {
   const families: ExpositionFamily[] = [];
   const samples: ExpositionSample[] = [];
   shapes.forEach((shape, i) => {
