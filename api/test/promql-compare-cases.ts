@@ -1,0 +1,122 @@
+// PromQL expressions compared between Sextant and Prometheus 2.42 on the same samples:
+// the node-mixin recording rules and alerts (compat §7.3), and aggregation, operator and function cases.
+// Node Exporter Full's panel expressions are read from the shared dashboard JSON by the test.
+//
+// Sextant evaluates with Prometheus 3 semantics. One of them differs from 2.42 on data like this:
+// rate()/increase() of a counter that starts inside the range extrapolate towards its zero point
+// by at most half a sample interval (3.x) instead of up to the whole distance (2.42). So the test
+// compares only windows whose series all started well before, and the counters of Prometheus's
+// own HTTP handlers only for /metrics, which exists from the first scrape (the others appear
+// whenever the test first calls them).
+
+const R = '15s';
+const sel = 'job="node"';
+const fs = `${sel},fstype!="",mountpoint!=""`;
+
+/** node-mixin recording rules (rules.libsonnet) and alert expressions (alerts.libsonnet), windows shortened to the test's minute of data. */
+export const MIXIN_CASES: readonly string[] = [
+  `count without (cpu, mode) (node_cpu_seconds_total{${sel},mode="idle"})`,
+  `1 - avg without (cpu) (sum without (mode) (rate(node_cpu_seconds_total{${sel}, mode=~"idle|iowait|steal"}[${R}])))`,
+  `node_load1{${sel}} / count without (cpu, mode) (node_cpu_seconds_total{${sel},mode="idle"})`,
+  `1 - ((node_memory_MemAvailable_bytes{${sel}} or (node_memory_Buffers_bytes{${sel}} + node_memory_Cached_bytes{${sel}} + node_memory_MemFree_bytes{${sel}} + node_memory_Slab_bytes{${sel}})) / node_memory_MemTotal_bytes{${sel}})`,
+  `rate(node_vmstat_pgmajfault{${sel}}[${R}])`,
+  `rate(node_disk_io_time_seconds_total{${sel}, device!=""}[${R}])`,
+  `rate(node_disk_io_time_weighted_seconds_total{${sel}, device!=""}[${R}])`,
+  `sum without (device) (rate(node_network_receive_bytes_total{${sel}, device!="lo"}[${R}]))`,
+  `sum without (device) (rate(node_network_transmit_bytes_total{${sel}, device!="lo"}[${R}]))`,
+  `sum without (device) (rate(node_network_receive_drop_total{${sel}, device!="lo"}[${R}]))`,
+  `sum without (device) (rate(node_network_transmit_drop_total{${sel}, device!="lo"}[${R}]))`,
+  `sum without (device) (rate(node_network_receive_bytes_total{${sel}, device!~"lo|veth.+"}[${R}]))`,
+  `(node_filesystem_avail_bytes{${fs}} / node_filesystem_size_bytes{${fs}} * 100 < 40 and predict_linear(node_filesystem_avail_bytes{${fs}}[1m], 24*60*60) < 0 and node_filesystem_readonly{${fs}} == 0)`,
+  `(node_filesystem_avail_bytes{${fs}} / node_filesystem_size_bytes{${fs}} * 100 < 101 and node_filesystem_readonly{${fs}} == 0)`,
+  `(node_filesystem_files_free{${fs}} / node_filesystem_files{${fs}} * 100 < 100 and predict_linear(node_filesystem_files_free{${fs}}[1m], 4*60*60) < 1e15 and node_filesystem_readonly{${fs}} == 0)`,
+  `rate(node_network_receive_errs_total{${sel}}[1m]) / rate(node_network_receive_packets_total{${sel}}[1m]) > 0.01`,
+  `rate(node_network_transmit_errs_total{${sel}}[1m]) / rate(node_network_transmit_packets_total{${sel}}[1m]) >= 0`,
+  `(node_nf_conntrack_entries{${sel}} / node_nf_conntrack_entries_limit) > 0.75`,
+  `node_textfile_scrape_error{${sel}} == 1`,
+  `((node_timex_offset_seconds{${sel}} > 0.05 and deriv(node_timex_offset_seconds{${sel}}[1m]) >= 0) or (node_timex_offset_seconds{${sel}} < -0.05 and deriv(node_timex_offset_seconds{${sel}}[1m]) <= 0))`,
+  `min_over_time(node_timex_sync_status{${sel}}[1m]) == 0 and node_timex_maxerror_seconds{${sel}} >= 16`,
+  `node_filefd_allocated{${sel}} * 100 / node_filefd_maximum{${sel}} > 0`,
+  `sum without(mode) (avg without (cpu) (rate(node_cpu_seconds_total{${sel}, mode!="idle"}[${R}]))) * 100 > 0`,
+  `node_load1{${sel}} / count without (cpu, mode) (node_cpu_seconds_total{${sel}, mode="idle"}) > 0`,
+  `rate(node_vmstat_pgmajfault{${sel}}[${R}]) >= 0`,
+  `100 * (1 - ((avg_over_time(node_memory_MemFree_bytes[1m]) + avg_over_time(node_memory_Cached_bytes[1m]) + avg_over_time(node_memory_Buffers_bytes[1m])) / avg_over_time(node_memory_MemTotal_bytes[1m])))`,
+  `rate(node_disk_io_time_weighted_seconds_total{${sel}, device!=""}[${R}]) >= 0`,
+  `node_systemd_unit_state{${sel}, state="failed"} == 1`,
+  `increase(node_systemd_service_restart_total{${sel}}[1m]) > 1`,
+  `(node_bonding_slaves - node_bonding_active) != 0`,
+  `node_md_disks_required{${sel}} - ignoring (state) (node_md_disks{state="active",${sel}}) > 0`,
+];
+
+/** Aggregations, operators, modifiers and functions over node_exporter's and Prometheus's own series. */
+export const GENERAL_CASES: readonly string[] = [
+  ...['sum', 'avg', 'min', 'max', 'count', 'stddev', 'stdvar', 'group'].flatMap((op) => [
+    `${op}(rate(node_cpu_seconds_total[${R}]))`,
+    `${op} by (mode) (rate(node_cpu_seconds_total[${R}]))`,
+    `${op} without (cpu) (node_cpu_seconds_total)`,
+  ]),
+  `quantile(0.9, rate(node_cpu_seconds_total[${R}]))`,
+  `quantile by (mode) (0.5, rate(node_cpu_seconds_total[${R}]))`,
+  `topk(3, rate(node_cpu_seconds_total[${R}]))`,
+  `bottomk by (mode) (1, node_cpu_seconds_total)`,
+  `count_values("readonly", node_filesystem_readonly)`,
+  `count_values by (fstype) ("size", node_filesystem_size_bytes)`,
+  ...['rate', 'irate', 'increase', 'delta', 'idelta', 'deriv', 'resets', 'changes'].map((f) => `${f}(node_cpu_seconds_total{mode="idle"}[30s])`),
+  `delta(node_memory_MemFree_bytes[30s])`,
+  `deriv(node_memory_MemFree_bytes[30s])`,
+  `predict_linear(node_memory_MemFree_bytes[30s], 3600)`,
+  ...['avg', 'min', 'max', 'sum', 'count', 'last', 'stddev', 'stdvar', 'present'].map((f) => `${f}_over_time(node_memory_Active_bytes[30s])`),
+  `quantile_over_time(0.75, node_memory_Active_bytes[30s])`,
+  `absent_over_time(nonexistent_metric[1m])`,
+  `absent(nonexistent_metric{job="x"})`,
+  `absent(node_load1)`,
+  `clamp(node_load1, 0.1, 0.5)`,
+  `clamp_min(node_load1, 0.5)`,
+  `clamp_max(node_load1, 0.5)`,
+  ...['abs', 'ceil', 'floor', 'sqrt', 'exp', 'ln', 'log2', 'log10'].map((f) => `${f}(node_load1 - 0.5)`),
+  `round(node_memory_MemFree_bytes / 1e6)`,
+  `round(node_load1, 0.1)`,
+  `scalar(sum(node_load1))`,
+  `node_load1 * scalar(count(node_cpu_seconds_total{mode="idle"}))`,
+  `vector(1)`,
+  `time()`,
+  `timestamp(node_load1)`,
+  `label_replace(node_load1, "host", "$1", "instance", "(.*):.*")`,
+  `label_join(node_uname_info, "id", "/", "sysname", "machine")`,
+  `histogram_quantile(0.9, sum by (le) (rate(prometheus_http_request_duration_seconds_bucket{handler="/metrics"}[30s])))`,
+  `histogram_quantile(0.5, rate(prometheus_tsdb_compaction_chunk_range_seconds_bucket[1m]))`,
+  `sort(node_filesystem_size_bytes)`,
+  `sort_desc(node_filesystem_size_bytes)`,
+  `node_load1 > bool 0`,
+  `node_memory_MemFree_bytes < node_memory_MemTotal_bytes`,
+  `node_memory_MemFree_bytes == bool node_memory_MemTotal_bytes`,
+  `node_memory_MemTotal_bytes - node_memory_MemFree_bytes`,
+  `node_memory_MemFree_bytes / node_memory_MemTotal_bytes * 100`,
+  `node_memory_MemTotal_bytes % 1000`,
+  `node_load1 ^ 2`,
+  `2 ^ node_load1`,
+  `-node_load1`,
+  `node_load1 and node_load5`,
+  `node_load1 or node_load15`,
+  `node_filesystem_size_bytes unless node_filesystem_readonly == 1`,
+  `node_filesystem_avail_bytes / ignoring(fstype) node_filesystem_size_bytes`,
+  `node_filesystem_avail_bytes / on(instance, job, device, mountpoint, fstype) node_filesystem_size_bytes`,
+  `node_cpu_seconds_total * on(instance) group_left(nodename, release) node_uname_info`,
+  `node_uname_info * on(instance) group_right(nodename) node_cpu_seconds_total`,
+  `sum by (mode) (node_cpu_seconds_total) / ignoring(mode) group_left sum(node_cpu_seconds_total)`,
+  `rate(node_cpu_seconds_total{mode="user"}[${R}] offset 10s)`,
+  `node_load1 offset 20s`,
+  `node_load1 @ end()`,
+  `rate(node_cpu_seconds_total{mode="user"}[${R}] @ start())`,
+  `max_over_time(rate(node_cpu_seconds_total{mode="user"}[${R}])[30s:5s])`,
+  `avg_over_time(node_load1[30s:])`,
+  `sum(up) by (job)`,
+  `up == 1`,
+  `count(up{job=~"node|prometheus"})`,
+  `count({__name__=~"node_network_.+_total", device!="lo"})`,
+  `sum by (collector) (node_scrape_collector_success)`,
+  `rate(prometheus_tsdb_head_samples_appended_total[${R}])`,
+  `sum(rate(prometheus_http_requests_total{handler="/metrics"}[30s])) by (code)`,
+  `node_time_seconds - node_boot_time_seconds`,
+  `holt_winters(node_load1[1m], 0.5, 0.5)`,
+];
