@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { apiConfigSchema, apiEnvHelp, loadJwtKeys, startApi } from '@sextant/api';
+import { apiConfigSchema, apiEnvHelp, mqttConfigSchema, mqttEnvHelp } from '@sextant/api';
+import { port } from '@sextant/config';
 import { createLogger } from '@sextant/log';
 import { storageConfigSchema, storageEnvHelp } from '@sextant/storage';
 import { baseConfigSchema, baseEnvHelp } from '../base-config.ts';
@@ -8,15 +9,21 @@ import { formatEnvHelp } from '../env-help.ts';
 import { loadConfig } from '../load-config.ts';
 import { reportFailure } from '../report-failure.ts';
 import { Shutdown, StopRequested } from '../shutdown.ts';
+import { startApiAndMqtt } from '../start-api-and-mqtt.ts';
 import { startStorage } from '../start-storage.ts';
 
-const apiCommandSchema = storageConfigSchema.extend(apiConfigSchema.shape).extend(adminConfigSchema.shape).extend(baseConfigSchema.shape);
+const apiCommandSchema = storageConfigSchema
+  .extend(apiConfigSchema.shape)
+  .extend(mqttConfigSchema.shape)
+  .extend({ MQTT_PORT: port.optional() })
+  .extend(adminConfigSchema.shape)
+  .extend(baseConfigSchema.shape);
 
 export function registerApi(program: Command): void {
   program
     .command('api')
     .description('the HTTP API alone (auth, users, tokens, servers, metrics, OpenAPI at /api/openapi.json), serving the built UI at /')
-    .addHelpText('after', formatEnvHelp('Environment', [...storageEnvHelp, ...apiEnvHelp, ...adminEnvHelp, ...baseEnvHelp]))
+    .addHelpText('after', formatEnvHelp('Environment', [...storageEnvHelp, ...apiEnvHelp, ...mqttEnvHelp, ...adminEnvHelp, ...baseEnvHelp]))
     .action(async () => {
       const config = loadConfig(apiCommandSchema);
       const log = createLogger({ level: config.LOG_LEVEL, name: 'sextant-api' });
@@ -28,9 +35,7 @@ export function registerApi(program: Command): void {
         lines.push(`  database  ${where}`);
         const admin = await bootstrapAdmin(storage.pool, config);
         if (admin !== undefined) lines.push(admin);
-        const keys = await loadJwtKeys(config);
-        const api = shutdown.add('api', await startApi({ config, storage, caps, log, keys }));
-        lines.push(`  api       ${api.url}  (UI at /, reference at /api/docs)`);
+        lines.push(...(await startApiAndMqtt({ config, storage, caps, log, shutdown })));
       } catch (err) {
         if (!(err instanceof StopRequested)) reportFailure(log, 'start-up', err);
         const clean = await shutdown.stop();

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { apiConfigSchema, apiEnvHelp, loadJwtKeys, startApi } from '@sextant/api';
+import { apiConfigSchema, apiEnvHelp, mqttConfigSchema, mqttEnvHelp } from '@sextant/api';
+import { port } from '@sextant/config';
 import { exporterConfigSchema, exporterEnvHelp, startExporter } from '@sextant/exporter';
 import { ingesterConfigSchema, ingesterEnvHelp, startIngester } from '@sextant/ingester';
 import { createLogger } from '@sextant/log';
@@ -9,6 +10,7 @@ import { formatEnvHelp } from '../env-help.ts';
 import { loadConfig } from '../load-config.ts';
 import { reportFailure } from '../report-failure.ts';
 import { Shutdown, StopRequested } from '../shutdown.ts';
+import { startApiAndMqtt } from '../start-api-and-mqtt.ts';
 import { startStorage } from '../start-storage.ts';
 import { adminConfigSchema, adminEnvHelp, bootstrapAdmin } from '../bootstrap-admin.ts';
 
@@ -17,13 +19,16 @@ const upConfigSchema = storageConfigSchema
   .extend(ingesterConfigSchema.shape)
   .extend(baseConfigSchema.shape)
   .extend(apiConfigSchema.shape)
+  .extend(mqttConfigSchema.shape)
+  // Unset: 1883, or a free port when another broker holds 1883.
+  .extend({ MQTT_PORT: port.optional() })
   .extend(adminConfigSchema.shape);
 
 export function registerUp(program: Command): void {
   program
     .command('up')
     .description('run the whole stack in one process: database (embedded unless DATABASE_URL), exporter, and every service')
-    .addHelpText('after', formatEnvHelp('Environment', [...storageEnvHelp, ...adminEnvHelp, ...exporterEnvHelp, ...ingesterEnvHelp, ...apiEnvHelp]))
+    .addHelpText('after', formatEnvHelp('Environment', [...storageEnvHelp, ...adminEnvHelp, ...exporterEnvHelp, ...ingesterEnvHelp, ...apiEnvHelp, ...mqttEnvHelp]))
     .action(async () => {
       const config = loadConfig(upConfigSchema);
       const log = createLogger({ level: config.LOG_LEVEL, name: 'sextant' });
@@ -41,8 +46,7 @@ export function registerUp(program: Command): void {
         const local = { address: new URL(exporter.url).host, job: config.SCRAPE_JOB, labels: {}, bearerToken: config.EXPORTER_BEARER_TOKEN };
         const ingester = shutdown.add('ingester', await startIngester({ config, dataDir: config.SEXTANT_DATA_DIR, storage, log, extraTargets: [local] }));
         lines.push(`  ingester  ${ingester.url}/api/v1/write  (scraping ${local.address} every ${config.SCRAPE_INTERVAL / 1000}s)`);
-        const api = shutdown.add('api', await startApi({ config, storage, caps, log, keys: await loadJwtKeys(config) }));
-        lines.push(`  api       ${api.url}  (UI at /, reference at /api/docs)`);
+        lines.push(...(await startApiAndMqtt({ config, storage, caps, log, shutdown })));
       } catch (err) {
         if (!(err instanceof StopRequested)) reportFailure(log, 'start-up', err);
         const clean = await shutdown.stop();
