@@ -46,6 +46,22 @@ async function spawnService(script: string[], env: Record<string, string>, port:
   return child;
 }
 
+// CPU seconds used so far by the API process and the PostgreSQL backends serving it (found by the
+// application_name `sextant api` connects with). Unlike latency, this hardly depends on how busy the
+// host is: it is what a request costs on an idle one.
+async function serviceCpuSeconds(pool: SeededDatabase['storage']['pool'], apiPid: number): Promise<number> {
+  const backends = await pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = 'sextant-api'`);
+  let total = cpuSeconds(apiPid);
+  for (const { pid } of backends.rows) {
+    try {
+      total += cpuSeconds(pid);
+    } catch {
+      // the backend ended meanwhile
+    }
+  }
+  return total;
+}
+
 /** Latencies (ms) of `count` sequential GETs, after a warm-up; every answer must be 200. */
 async function sequential(url: string, token: string, count: number): Promise<number[]> {
   const headers = { authorization: `Bearer ${token}` };
@@ -121,14 +137,21 @@ export const apiScenario: Scenario = {
       const rangeUrl = `${apiUrl}/api/servers/${seeded.historyServerId}/metrics?${rangeQuery}`;
       const probe = (await (await fetch(rangeUrl, { headers: { authorization: `Bearer ${token}` } })).json()) as { points: unknown[]; stepSeconds: number; source: string };
       log(`30-day range: ${probe.points.length} points, step ${probe.stepSeconds} s from ${probe.source}`);
-      const range = await sequential(rangeUrl, token, REQUESTS);
+      // Sequential requests with the CPU they cost the API and PostgreSQL, in ms per request.
+      const measured = async (url: string, count: number) => {
+        const before = await serviceCpuSeconds(seeded!.storage.pool, api!.pid!);
+        const latencies = await sequential(url, token, count);
+        const cpuMs = ((await serviceCpuSeconds(seeded!.storage.pool, api!.pid!)) - before) * 1000 / (latencies.length + WARMUP);
+        return { latencies, cpuMs };
+      };
+      const { latencies: range, cpuMs: rangeCpu } = await measured(rangeUrl, REQUESTS);
       const rawUrl = `${apiUrl}/api/servers/${seeded.historyServerId}/metrics?${rangeQuery}&step=45m`;
       const rawRange = await sequential(rawUrl, token, Math.floor(REQUESTS / 3));
       const fleetUrl = `${apiUrl}/api/servers?limit=${FLEET}`;
       const fleetText = await (await fetch(fleetUrl, { headers: { authorization: `Bearer ${token}` } })).text();
       const fleet = JSON.parse(fleetText) as { items: { latest: unknown }[]; total: number };
       if (fleet.items.length !== FLEET || fleet.items.some((s) => s.latest === null)) throw new Error(`fleet answer has ${fleet.items.length} servers, some without a snapshot`);
-      const fleetLatency = await sequential(fleetUrl, token, REQUESTS);
+      const { latencies: fleetLatency, cpuMs: fleetCpu } = await measured(fleetUrl, REQUESTS);
 
       // Warm both, then alternate who goes first.
       const servers = {
@@ -146,15 +169,17 @@ export const apiScenario: Scenario = {
       const measurements: Measurement[] = [
         { metric: `30-day range p50 (vs its ${RANGE_BUDGET_MS} ms budget)`, unit: 'ms', sextant: quantile(range, 0.5), peer: RANGE_BUDGET_MS, better: 'lower', targetRatio: 1 },
         { metric: '30-day range p99', unit: 'ms', sextant: quantile(range, 0.99), peer: RANGE_BUDGET_MS, better: 'lower' },
+        { metric: '30-day range: CPU per request (API + PostgreSQL)', unit: 'ms', sextant: rangeCpu, peer: RANGE_BUDGET_MS, better: 'lower' },
         { metric: '30-day range from raw snapshots (step=45m) p50', unit: 'ms', sextant: quantile(rawRange, 0.5), peer: RANGE_BUDGET_MS, better: 'lower' },
         { metric: `fleet of ${FLEET} p50 (vs its ${FLEET_BUDGET_MS} ms budget)`, unit: 'ms', sextant: quantile(fleetLatency, 0.5), peer: FLEET_BUDGET_MS, better: 'lower', targetRatio: 1 },
         { metric: `fleet of ${FLEET} p99`, unit: 'ms', sextant: quantile(fleetLatency, 0.99), peer: FLEET_BUDGET_MS, better: 'lower' },
+        { metric: `fleet of ${FLEET}: CPU per request (API + PostgreSQL)`, unit: 'ms', sextant: fleetCpu, peer: FLEET_BUDGET_MS, better: 'lower' },
         { metric: '/healthz requests/s (vs bare node:http)', unit: 'req/s', sextant: mean(rounds.api.map((r) => r.rps)), peer: mean(rounds.bare.map((r) => r.rps)), better: 'higher', targetRatio: 0.5 },
         { metric: '/healthz server CPU per request', unit: 'µs', sextant: mean(rounds.api.map((r) => r.cpuUs)), peer: mean(rounds.bare.map((r) => r.cpuUs)), better: 'lower' },
       ];
       return {
         peer: `the issue's budgets (latency rows) and a bare node:http server (requests/s), Node ${process.version}`,
-        method: `\`sextant api\` on a fresh database with ${seeded.snapshots} snapshots (${HISTORY_SERVERS} servers × ${DAYS} days at 1 minute, rolled up; ${FLEET} servers in all), PostgreSQL at loopback. Latency: ${REQUESTS} sequential authenticated GETs over keep-alive after ${WARMUP} warm-up (30-day range with the default budget of 1000 points → ${probe.stepSeconds} s steps from the ${probe.source}; fleet = all ${FLEET} servers with their newest snapshots, ${Math.round(Buffer.byteLength(fleetText) / 1024)} KiB of JSON). Requests/s: autocannon in the bench process, ${CONNECTIONS} connections, ${ROUNDS} alternating ${ROUND_S} s rounds each after a warm-up round, with each server's CPU time per request from /proc/<pid>/stat; both servers in their own process on this host (${os.cpus().length} CPUs, 1-minute load average ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after).`,
+        method: `\`sextant api\` on a fresh database with ${seeded.snapshots} snapshots (${HISTORY_SERVERS} servers × ${DAYS} days at 1 minute, rolled up; ${FLEET} servers in all), PostgreSQL at loopback. Latency: ${REQUESTS} sequential authenticated GETs over keep-alive after ${WARMUP} warm-up (30-day range with the default budget of 1000 points → ${probe.stepSeconds} s steps from the ${probe.source}; fleet = all ${FLEET} servers with their newest snapshots, ${Math.round(Buffer.byteLength(fleetText) / 1024)} KiB of JSON). CPU per request: user+system time of the API process and its PostgreSQL backends (/proc/<pid>/stat) over those requests, what a request costs on an idle host. Requests/s: autocannon in the bench process, ${CONNECTIONS} connections, ${ROUNDS} alternating ${ROUND_S} s rounds each after a warm-up round, with each server's CPU time per request from /proc/<pid>/stat; both servers in their own process on this host (${os.cpus().length} CPUs, 1-minute load average ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after).`,
         measurements,
       };
     } finally {
