@@ -27,6 +27,7 @@ export default defineConfig({
       project('@sextant/exporter', 'exporter'),
       project('@sextant/ingester', 'ingester', withDatabase),
       project('@sextant/api', 'api', withDatabase),
+      project('@sextant/alertmanager-bridge', 'alertmanager-bridge', withDatabase),
       project('@sextant/e2e', 'test/e2e'),
       project('@sextant/deploy', 'test/deploy', withDatabase),
     ],
