@@ -124,7 +124,7 @@ export const apiScenario: Scenario = {
       const apiPort = await freePort();
       api = await spawnService(
         [path.join(import.meta.dirname, '../../cli/src/main.ts'), 'api'],
-        { DATABASE_URL: seeded.url, JWT_SECRET: secret, API_PORT: String(apiPort), API_HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEXTANT_DATA_DIR: dataDir, SEXTANT_TIMESCALEDB: 'off' },
+        { DATABASE_URL: seeded.url, JWT_SECRET: secret, API_PORT: String(apiPort), API_HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEXTANT_DATA_DIR: dataDir, SEXTANT_TIMESCALEDB: 'off', MQTT_PORT: '0' },
         apiPort,
         signal,
       );
