@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,15 +33,36 @@ interface Target {
   name: string;
   url: string;
   child: ChildProcess;
+  /** Processes whose CPU counts for this receiver (Sextant: the ingester and its PostgreSQL backends). */
+  pids: () => number[];
 }
+
+// CPU seconds (user + system) of a process; a process gone since counts as its last reading.
+const lastCpu = new Map<number, number>();
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const seconds = (Number(f[11]) + Number(f[12])) / 100;
+    lastCpu.set(pid, seconds);
+    return seconds;
+  } catch {
+    return lastCpu.get(pid) ?? 0;
+  }
+}
+const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 
 interface Sent {
   seconds: number;
+  cpuSeconds: number;
   latencies: number[];
 }
 
 /** Sends one slice of requests per shard (shards in parallel, each in order); adds to `sent`. */
-async function send(url: string, slices: Buffer[][], sent: Sent, signal: AbortSignal): Promise<void> {
+async function send(target: Target, slices: Buffer[][], sent: Sent, signal: AbortSignal): Promise<void> {
+  const { url } = target;
+  const pids = target.pids();
+  const cpuBefore = cpuOf(pids);
   const started = performance.now();
   await Promise.all(
     slices.map(async (requests) => {
@@ -59,6 +81,7 @@ async function send(url: string, slices: Buffer[][], sent: Sent, signal: AbortSi
     }),
   );
   sent.seconds += (performance.now() - started) / 1000;
+  sent.cpuSeconds += cpuOf(pids) - cpuBefore;
 }
 
 /**
@@ -66,12 +89,12 @@ async function send(url: string, slices: Buffer[][], sent: Sent, signal: AbortSi
  * both see the same machine (others' load on it changes by the second). Per target: busy time.
  */
 async function sendInterleaved(targets: Target[], workload: Workload, steps: number, signal: AbortSignal): Promise<Map<string, Sent>> {
-  const sent = new Map<string, Sent>(targets.map((t) => [t.name, { seconds: 0, latencies: [] }]));
+  const sent = new Map<string, Sent>(targets.map((t) => [t.name, { seconds: 0, cpuSeconds: 0, latencies: [] }]));
   const perStep = workload.shards.map((requests) => requests.length / steps);
   for (let k = 0; k < steps; k++) {
     const slices = workload.shards.map((requests, s) => requests.slice(k * perStep[s]!, (k + 1) * perStep[s]!));
     const order = k % 2 === 0 ? targets : [...targets].reverse();
-    for (const t of order) await send(t.url, slices, sent.get(t.name)!, signal);
+    for (const t of order) await send(t, slices, sent.get(t.name)!, signal);
   }
   for (const s of sent.values()) s.latencies.sort((a, b) => a - b);
   return sent;
@@ -91,14 +114,22 @@ async function firstLine(child: ChildProcess, what: string): Promise<string> {
   });
 }
 
-async function startSextant(databaseUrl: string): Promise<Target> {
+async function startSextant(databaseUrl: string): Promise<Target & { refresh(): Promise<void>; close(): Promise<void> }> {
   const child = spawn(process.execPath, [path.join(import.meta.dirname, 'remote-write-main.ts')], {
     env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await firstLine(child, 'the Sextant ingester');
   await waitForHttp(`${url}/readyz`);
-  return { name: 'Sextant', url, child };
+  // The PostgreSQL backends serving it, found once it is busy (its pool keeps them while it is).
+  const pids = [child.pid!];
+  const probe = new pg.Client({ connectionString: databaseUrl });
+  await probe.connect();
+  const refresh = async () => {
+    const { rows } = await probe.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'sextant'`);
+    pids.splice(1, pids.length, ...rows.map((r) => r.pid));
+  };
+  return { name: 'Sextant', url, child, pids: () => pids, refresh, close: () => probe.end() };
 }
 
 async function startPrometheus(binary: string, dir: string): Promise<Target> {
@@ -112,7 +143,7 @@ async function startPrometheus(binary: string, dir: string): Promise<Target> {
   );
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/-/ready`, { timeoutMs: 60_000, attempts: 600 });
-  return { name: 'Prometheus', url, child };
+  return { name: 'Prometheus', url, child, pids: () => [child.pid!] };
 }
 
 async function promSamplesAppended(url: string): Promise<number> {
@@ -195,6 +226,7 @@ export const remoteWriteScenario: Scenario = {
       targets.push(peer);
       say(`warm-up: ${SERIES} series to each`);
       await sendInterleaved(targets, warmup, 1, signal);
+      await sextant.refresh();
       say(`steady state: ${steady.samples} samples in ${steady.shards.flat().length} requests to each, step by step`);
       const steadySent = await sendInterleaved(targets, steady, STEPS, signal);
       say(`${NEW_SERIES} new series to each`);
@@ -212,6 +244,7 @@ export const remoteWriteScenario: Scenario = {
       if (appended !== expected) throw new Error(`Prometheus appended ${appended} samples, expected ${expected}`);
       say('psql \\copy ceiling');
       const copyRate = psqlCopyRate(database.url, dir, stored);
+      await sextant.close();
       for (const t of targets.splice(0)) await stopChild(t.child);
       await database.drop();
       say('TimescaleDB (PGlite) bytes per sample');
@@ -223,6 +256,7 @@ export const remoteWriteScenario: Scenario = {
         { metric: 'ingest, existing series', unit: 'samples/s', sextant: rate(steady.samples, s.steady), peer: rate(steady.samples, p.steady), better: 'higher', targetRatio: 0.6 },
         { metric: 'request latency p50 (2000 samples)', unit: 'ms', sextant: quantile(s.steady.latencies, 0.5), peer: quantile(p.steady.latencies, 0.5), better: 'lower' },
         { metric: 'request latency p99 (2000 samples)', unit: 'ms', sextant: quantile(s.steady.latencies, 0.99), peer: quantile(p.steady.latencies, 0.99), better: 'lower' },
+        { metric: 'CPU per sample, existing series (Sextant: ingester + its PostgreSQL backends)', unit: 'µs', sextant: (s.steady.cpuSeconds / steady.samples) * 1e6, peer: (p.steady.cpuSeconds / steady.samples) * 1e6, better: 'lower' },
         { metric: 'new series (target ≥ 10 000/s)', unit: 'series/s', sextant: rate(fresh.samples, s.fresh), peer: rate(fresh.samples, p.fresh), better: 'higher' },
         { metric: 'ingest vs psql \\copy of the same rows (peer = \\copy)', unit: 'samples/s', sextant: rate(steady.samples, s.steady), peer: copyRate, better: 'higher' },
         { metric: 'at rest, plain PostgreSQL (peer: none)', unit: 'bytes/sample', sextant: plainBytes / stored, peer: Number.NaN, better: 'lower' },

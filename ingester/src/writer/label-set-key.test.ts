@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labelSetKey, seriesColumns } from './label-set-key.ts';
+import { labelSetKey, seriesRecord } from './label-set-key.ts';
 
 describe('labelSetKey', () => {
   it('is the same for the same labels in any order', () => {
@@ -20,9 +20,10 @@ describe('labelSetKey', () => {
   });
 });
 
-describe('seriesColumns', () => {
-  it('splits off __name__ and keeps the other labels, __proto__ included, as sorted JSON', () => {
-    const labels = Object.fromEntries([['__name__', 'm'], ['z', '1'], ['__proto__', 'p'], ['a', '2']]) as Record<string, string>;
-    expect(seriesColumns(labels)).toEqual({ metricName: 'm', labelsJson: '{"__proto__":"p","a":"2","z":"1"}' });
+describe('seriesRecord', () => {
+  it('splits off __name__ and keeps the other labels, __proto__ and quotes included, as JSON', () => {
+    const labels = Object.fromEntries([['__name__', 'm"x'], ['z', '1'], ['__proto__', 'p'], ['a', 'say "hi"\n']]) as Record<string, string>;
+    expect(JSON.parse(seriesRecord(labels))).toEqual({ n: 'm"x', l: Object.fromEntries([['z', '1'], ['__proto__', 'p'], ['a', 'say "hi"\n']]) });
+    expect(Object.hasOwn((JSON.parse(seriesRecord(labels)) as { l: object }).l, '__proto__')).toBe(true);
   });
 });

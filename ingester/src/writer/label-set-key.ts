@@ -23,14 +23,15 @@ export function labelSetKey(labels: Labels): string {
   return JSON.stringify(flat);
 }
 
-/** `series.metric_name` and `series.labels` (every label but `__name__`, as JSON) of a label set. */
-export function seriesColumns(labels: Labels): { metricName: string; labelsJson: string } {
-  // fromEntries defines properties, so a label named `__proto__` stays a label.
-  const rest = Object.fromEntries(
-    Object.keys(labels)
-      .sort()
-      .filter((name) => name !== '__name__')
-      .map((name) => [name, labels[name]]),
-  );
-  return { metricName: labels.__name__ ?? '', labelsJson: JSON.stringify(rest) };
+/**
+ * A label set as the JSON object `{"n": metric_name, "l": {every label but __name__}}`, the row
+ * `series` stores for it (jsonb normalises key order, so any order gives the same row).
+ */
+export function seriesRecord(labels: Labels): string {
+  let rest = '';
+  for (const name in labels) {
+    if (name === '__name__' || !Object.hasOwn(labels, name)) continue;
+    rest += `${rest === '' ? '' : ','}${JSON.stringify(name)}:${JSON.stringify(labels[name])}`;
+  }
+  return `{"n":${JSON.stringify(labels.__name__ ?? '')},"l":{${rest}}}`;
 }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Labels } from '../write-batch.ts';
-import { labelSetKey, seriesColumns } from './label-set-key.ts';
+import { labelSetKey, seriesRecord } from './label-set-key.ts';
 
 interface CachedSeries {
   id: number;
@@ -20,21 +20,21 @@ export interface SeriesResolverOptions {
 // batches creating the same series lock them in the same order; a series another transaction committed
 // after this statement's snapshot comes back NULL and is fetched again by `SELECT_SQL`.
 const CREATE_SQL = `
-  WITH wanted AS (SELECT * FROM unnest($1::text[], $2::jsonb[]) WITH ORDINALITY AS w(metric_name, labels, ord)),
+  WITH wanted AS (SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (n text, l jsonb)) WITH ORDINALITY AS w(n, l, ord)),
   created AS (
     INSERT INTO series (metric_name, labels)
-    SELECT metric_name, labels FROM wanted ORDER BY metric_name, labels
+    SELECT n, l FROM wanted ORDER BY n, l
     ON CONFLICT (metric_name, labels) DO NOTHING
     RETURNING id, metric_name, labels
   )
-  SELECT wanted.ord::int AS ord, coalesce(created.id, series.id) AS id, created.id IS NOT NULL AS created
-    FROM wanted
-    LEFT JOIN created ON created.metric_name = wanted.metric_name AND created.labels = wanted.labels
-    LEFT JOIN series ON series.metric_name = wanted.metric_name AND series.labels = wanted.labels`;
+  SELECT wanted.ord::int AS ord,
+         coalesce(created.id, (SELECT series.id FROM series WHERE series.metric_name = wanted.n AND series.labels = wanted.l)) AS id,
+         created.id IS NOT NULL AS created
+    FROM wanted LEFT JOIN created ON created.metric_name = wanted.n AND created.labels = wanted.l`;
 const SELECT_SQL = `
   SELECT wanted.ord::int AS ord, series.id
-    FROM unnest($1::text[], $2::jsonb[]) WITH ORDINALITY AS wanted(metric_name, labels, ord)
-    JOIN series ON series.metric_name = wanted.metric_name AND series.labels = wanted.labels`;
+    FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (n text, l jsonb)) WITH ORDINALITY AS wanted(n, l, ord)
+    JOIN series ON series.metric_name = wanted.n AND series.labels = wanted.l`;
 
 /** What the resolver needs of a series: its labels, and the producer's key for them if any. */
 export interface SeriesIdentity {
@@ -86,17 +86,16 @@ export class SeriesResolver {
     let created = 0;
     if (missing.size > 0) {
       const keys = [...missing.keys()];
-      const columns = keys.map((key) => seriesColumns(series[missing.get(key)![0]!]!.labels));
-      const names = columns.map((c) => c.metricName);
-      const labels = columns.map((c) => c.labelsJson);
+      // One JSON document for all of them: cheaper to build and to parse than two text arrays.
+      const wanted = `[${keys.map((key) => seriesRecord(series[missing.get(key)![0]!]!.labels)).join(',')}]`;
       const found = new Map<number, number>();
-      const first = await this.pool.query<{ ord: number; id: string | null; created: boolean }>(CREATE_SQL, [names, labels]);
+      const first = await this.pool.query<{ ord: number; id: string | null; created: boolean }>(CREATE_SQL, [wanted]);
       for (const row of first.rows) {
         if (row.id !== null) found.set(row.ord, Number(row.id));
         if (row.created) created++;
       }
       if (found.size < keys.length) {
-        const again = await this.pool.query<{ ord: number; id: string }>(SELECT_SQL, [names, labels]);
+        const again = await this.pool.query<{ ord: number; id: string }>(SELECT_SQL, [wanted]);
         for (const row of again.rows) found.set(row.ord, Number(row.id));
       }
       if (this.cache.size + keys.length > this.maxEntries || this.byProducerKey.size > 2 * this.maxEntries) {
