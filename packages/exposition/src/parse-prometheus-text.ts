@@ -32,7 +32,6 @@ class PrometheusTextParser extends LineScanner {
   readonly samples: ExpositionSample[] = [];
   readonly families: ExpositionFamily[] = [];
   private readonly declared = new Map<string, Declared>();
-  private lastDeclared: Declared | undefined;
   /** Sample names seen that are not the name of the family declared just before them. */
   private readonly sampled = new Set<string>();
   private readonly dropEmpty: boolean;
@@ -81,7 +80,7 @@ class PrometheusTextParser extends LineScanner {
     this.pos += 4;
     this.skipBlanks();
     // HELP and TYPE of one name come in pairs: the second finds the first without a scan or lookup.
-    let declared = this.lastDeclared;
+    let declared = this.current;
     let nameEnd = this.pos;
     if (declared !== undefined) {
       nameEnd = this.pos + declared.family.name.length;
@@ -93,7 +92,6 @@ class PrometheusTextParser extends LineScanner {
       if (nameEnd === this.pos) this.fail(`expected a metric name after # ${keyword}: ${this.excerpt()}`);
       if (nameEnd < this.eol && !isBlank(s.charCodeAt(nameEnd))) this.fail(`invalid metric name after # ${keyword}: ${this.excerpt()}`);
       declared = this.declareFamily(s.slice(this.pos, nameEnd));
-      this.lastDeclared = declared;
     }
     const { name } = declared.family;
     // One blank separates the name from the text, which runs to the end of the line (as promparse).
