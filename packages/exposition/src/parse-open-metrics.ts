@@ -23,7 +23,7 @@ function codePoints(text: string): number {
  * OpenMetrics before 1.12 (and text 0.0.4 names them). Not in the OpenMetrics ABNF, accepted by
  * Prometheus, and not among the suite's invalid cases, so accepted here as the counter's total.
  */
-export function isTextStyleCounter(name: string, family: string, type: MetricType | undefined): boolean {
+function isTextStyleCounter(name: string, family: string, type: MetricType | undefined): boolean {
   return type === 'counter' && name === family && name.endsWith('_total');
 }
 
@@ -139,7 +139,10 @@ class OpenMetricsParser extends LineScanner {
     }
     if (keyword === '# HELP ') {
       if (this.help !== undefined) this.fail(`second HELP for "${name}"`);
-      this.help = unescape(s, nameEnd + 1, this.eol, true, this.strictEscapes) ?? this.fail('invalid escape sequence in HELP');
+      this.help =
+        this.nextBackslash(nameEnd + 1) >= this.eol
+          ? text
+          : (unescape(s, nameEnd + 1, this.eol, true, this.strictEscapes) ?? this.fail('invalid escape sequence in HELP'));
       this.declared.help = this.help;
     } else if (keyword === '# TYPE ') {
       if (this.type !== undefined) this.fail(`second TYPE for "${name}"`);
