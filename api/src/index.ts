@@ -27,3 +27,4 @@ export { listRules } from './alert-rules/alert-rule-store.ts';
 export type { AlertRule } from './alert-rules/alert-rule-schema.ts';
 export type { Alert } from './alerts/alert-schema.ts';
 export type { StartApiOptions } from './start-api.ts';
+export { prometheusRuleFile } from './alerts/prometheus-rule-file.ts';

@@ -16,6 +16,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   ingester: async () => (await import('./commands/ingester.ts')).registerIngester,
   api: async () => (await import('./commands/api.ts')).registerApi,
   mqtt: async () => (await import('./commands/mqtt.ts')).registerMqtt,
+  bridge: async () => (await import('./commands/bridge.ts')).registerBridge,
+  rules: async () => (await import('./commands/rules.ts')).registerRules,
 };
 
 const program = new Command('sextant')

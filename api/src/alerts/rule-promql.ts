@@ -25,10 +25,9 @@ const quote = (v: string): string => JSON.stringify(v);
 
 /** A rule's condition as one PromQL expression (its threshold applied), for Prometheus rule files and `/api/v1/rules`. */
 export function rulePromql(rule: Pick<AlertRule, 'metric' | 'expr' | 'operator' | 'threshold' | 'builtin' | 'labelSelector'>): string {
-  if (rule.builtin === 'server_down') return `up == 0 or (time() - timestamp(up == 1)) ${rule.operator} ${rule.threshold}`;
-  if (rule.expr !== null) return `(${rule.expr}) ${rule.operator} ${rule.threshold}`;
-  let base = METRIC_PROMQL[rule.metric ?? ''] ?? rule.metric ?? 'vector(0)';
   const selector = Object.entries(rule.labelSelector ?? {}).map(([k, v]) => `${k}=${quote(v)}`).join(', ');
+  if (rule.builtin === 'server_down') return `up{${selector}} == 0`;
+  let base = rule.expr ?? METRIC_PROMQL[rule.metric ?? ''] ?? 'vector(0)';
   if (selector !== '') base = `(${base}) and on (instance) up{${selector}}`;
   return `(${base}) ${rule.operator} ${rule.threshold}`;
 }

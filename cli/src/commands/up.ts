@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { bridgeConfigSchema, bridgeEnvHelp, startBridge } from '@sextant/alertmanager-bridge';
 import { apiConfigSchema, apiEnvHelp, mqttConfigSchema, mqttEnvHelp } from '@sextant/api';
 import { port } from '@sextant/config';
 import { exporterConfigSchema, exporterEnvHelp, startExporter } from '@sextant/exporter';
@@ -22,13 +23,14 @@ const upConfigSchema = storageConfigSchema
   .extend(mqttConfigSchema.shape)
   // Unset: 1883, or a free port when another broker holds 1883.
   .extend({ MQTT_PORT: port.optional() })
-  .extend(adminConfigSchema.shape);
+  .extend(adminConfigSchema.shape)
+  .extend(bridgeConfigSchema.shape);
 
 export function registerUp(program: Command): void {
   program
     .command('up')
     .description('run the whole stack in one process: database (embedded unless DATABASE_URL), exporter, and every service')
-    .addHelpText('after', formatEnvHelp('Environment', [...storageEnvHelp, ...adminEnvHelp, ...exporterEnvHelp, ...ingesterEnvHelp, ...apiEnvHelp, ...mqttEnvHelp]))
+    .addHelpText('after', formatEnvHelp('Environment', [...storageEnvHelp, ...adminEnvHelp, ...exporterEnvHelp, ...ingesterEnvHelp, ...apiEnvHelp, ...mqttEnvHelp, ...bridgeEnvHelp]))
     .action(async () => {
       const config = loadConfig(upConfigSchema);
       const log = createLogger({ level: config.LOG_LEVEL, name: 'sextant' });
@@ -47,6 +49,8 @@ export function registerUp(program: Command): void {
         const ingester = shutdown.add('ingester', await startIngester({ config, dataDir: config.SEXTANT_DATA_DIR, storage, log, extraTargets: [local] }));
         lines.push(`  ingester  ${ingester.url}/api/v1/write  (scraping ${local.address} every ${config.SCRAPE_INTERVAL / 1000}s)`);
         lines.push(...(await startApiAndMqtt({ config, storage, caps, log, shutdown })));
+        const bridge = shutdown.add('bridge', await startBridge({ config, storage, log }));
+        lines.push(`  bridge    ${bridge.url}/api/alertmanager/webhook  (to Alertmanager: ${config.ALERTMANAGER_URL?.join(', ') ?? 'off, set ALERTMANAGER_URL'})`);
       } catch (err) {
         if (!(err instanceof StopRequested)) reportFailure(log, 'start-up', err);
         const clean = await shutdown.stop();
