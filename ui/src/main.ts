@@ -1,0 +1,23 @@
+import { createPinia } from 'pinia';
+import { createApp } from 'vue';
+import App from './App.vue';
+import { createHttp } from './api/http.ts';
+import { createSextantApi } from './api/sextant-api.ts';
+import { provideApi } from './api/use-api.ts';
+import { createAppRouter } from './router.ts';
+import { useAuthStore } from './stores/auth.ts';
+import { useSettingsStore } from './stores/settings.ts';
+import './styles.css';
+
+const pinia = createPinia();
+const app = createApp(App).use(pinia);
+const auth = useAuthStore();
+const http = createHttp({ token: () => auth.accessToken, refresh: () => auth.refresh() });
+provideApi(createSextantApi(http), http);
+useSettingsStore();
+app.use(createAppRouter()).mount('#app');
+
+// Installable PWA: the worker caches the app shell only, never /api or /mqtt.
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  window.addEventListener('load', () => void navigator.serviceWorker.register('/sw.js').catch(() => undefined));
+}
