@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { ALERT_CHANNEL } from '@sextant/contracts';
+import { ORIGIN_LABEL, ORIGIN_VALUE } from './postable-alert.ts';
 import type { WebhookAlert } from './webhook-payload.ts';
 
 const SEVERITIES = new Set(['info', 'warning', 'critical']);
@@ -30,7 +31,8 @@ const GO_ZERO_TIME = /^0001-01-01T/;
  * Stores one webhook delivery as Sextant alerts (`source: alertmanager`), in one transaction:
  * a firing alert opens or refreshes the one open alert of its fingerprint; a resolved one closes
  * it (or is kept as history). A re-delivery of an episode already resolved (same fingerprint and
- * startsAt) changes nothing, so retries and repeat_interval re-sends create no duplicates.
+ * startsAt) changes nothing, so retries and repeat_interval re-sends create no duplicates; alerts the
+ * bridge itself sent (`ORIGIN_LABEL`) are skipped.
  * NOTIFYs `ALERT_CHANNEL` for every alert it changed; returns their ids.
  */
 export async function storeWebhook(pool: pg.Pool, alerts: readonly WebhookAlert[]): Promise<string[]> {
@@ -39,6 +41,8 @@ export async function storeWebhook(pool: pg.Pool, alerts: readonly WebhookAlert[
   try {
     await client.query('BEGIN');
     for (const alert of alerts) {
+      // Sextant's own alerts, come back through Alertmanager's routing: already stored.
+      if (alert.labels[ORIGIN_LABEL] === ORIGIN_VALUE) continue;
       const fingerprint = webhookFingerprint(alert);
       const startsAt = new Date(alert.startsAt);
       const closedEpisode = await client.query(
