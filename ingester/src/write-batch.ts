@@ -16,10 +16,10 @@ export interface Sample {
 export interface SeriesSamples {
   labels: Labels;
   samples: Sample[];
-  /** Optional identity of `labels` given by the producer (the remote-write receiver uses the series'
-   * label bytes): equal keys must mean equal label sets. Spares the writer its own canonical key on
-   * a cache hit; leave unset when unsure. */
-  key?: string;
+  /** Optional hash of `labels` from the producer (the remote-write receiver hashes the series' label
+   * bytes): the same label set sent the same way gets the same hash. The writer looks it up first and
+   * checks the labels on a hit, so a collision costs a lookup, never a wrong series. */
+  labelsHash?: number;
 }
 
 /** HELP/TYPE/UNIT of a metric family, from a scrape or remote-write metadata. */

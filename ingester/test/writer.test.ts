@@ -87,6 +87,22 @@ describe.each(testBackends())('writer on $name', (backend) => {
     expect(await count(`SELECT count(*) AS n FROM samples JOIN series ON series.id = series_id WHERE metric_name = 'retry_metric'`)).toBe(100);
   });
 
+  it('never lets a producer hash pick the wrong series: a colliding hash is checked against the labels', async () => {
+    const fresh = createWriter({ pool: storage.pool, log });
+    const series = (job: string, value: number, labelsHash: number): SeriesSamples => ({ ...gauge('hash_metric', { job }, [[now - 5000 + value, value]]), labelsHash });
+    await fresh.write({ series: [series('a', 1, 42)] });
+    await fresh.write({ series: [series('b', 2, 42)] });
+    await fresh.write({ series: [series('a', 3, 42), series('b', 4, 7)] });
+    const rows = await storage.pool.query<{ job: string; values: number[] }>(
+      `SELECT labels->>'job' AS job, array_agg(value ORDER BY "time") AS values FROM samples JOIN series ON series.id = series_id
+        WHERE metric_name = 'hash_metric' GROUP BY 1 ORDER BY 1`,
+    );
+    expect(rows.rows).toEqual([
+      { job: 'a', values: [1, 3] },
+      { job: 'b', values: [2, 4] },
+    ]);
+  });
+
   it('keeps a duplicate timestamp inside one batch once', async () => {
     const result = await writer.write({ series: [gauge('dup_in_batch', { job: 'd' }, [[now, 1], [now, 1]])] });
     expect(result).toMatchObject({ samples: 1, duplicates: 1 });

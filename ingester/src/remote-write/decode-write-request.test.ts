@@ -20,13 +20,13 @@ describe('decodeWriteRequest', () => {
     expect(decoded.batch.metadata).toEqual([{ family: 'm', type: 'gauge', help: 'H', unit: 'u' }]);
   });
 
-  it('1.0: the same label bytes give the same series key, other labels another', () => {
+  it('1.0: the same label bytes give the same labels hash, other labels another', () => {
     const a = decodeWriteRequest(v1Bytes([{ labels: { __name__: 'm', job: 'j' }, samples: [{ value: 1, timestamp: 1 }] }]), 'v1');
     const b = decodeWriteRequest(v1Bytes([{ labels: { __name__: 'm', job: 'j' }, samples: [{ value: 2, timestamp: 2 }] }]), 'v1');
     const c = decodeWriteRequest(v1Bytes([{ labels: { __name__: 'm', job: 'k' }, samples: [{ value: 2, timestamp: 2 }] }]), 'v1');
-    expect(a.batch.series[0]!.key).toBeDefined();
-    expect(a.batch.series[0]!.key).toBe(b.batch.series[0]!.key);
-    expect(c.batch.series[0]!.key).not.toBe(a.batch.series[0]!.key);
+    expect(a.batch.series[0]!.labelsHash).toBeTypeOf('number');
+    expect(a.batch.series[0]!.labelsHash).toBe(b.batch.series[0]!.labelsHash);
+    expect(c.batch.series[0]!.labelsHash).not.toBe(a.batch.series[0]!.labelsHash);
   });
 
   it('2.0: labels from the symbols table, metadata per series', () => {

@@ -58,9 +58,9 @@ export function decodeWriteRequest(body: Uint8Array, version: RemoteWriteVersion
   return version === 'v1' ? fromV1(message as V1Request) : fromV2(message as V2Request);
 }
 
-function pushSeries(out: SeriesSamples[], labels: SeriesSamples['labels'], samples: Sample[] | undefined, key?: string): number {
+function pushSeries(out: SeriesSamples[], labels: SeriesSamples['labels'], samples: Sample[] | undefined, labelsHash?: number): number {
   if (samples === undefined || samples.length === 0) return 0;
-  out.push(key === undefined ? { labels, samples } : { labels, samples, key });
+  out.push(labelsHash === undefined ? { labels, samples } : { labels, samples, labelsHash });
   return samples.length;
 }
 
@@ -77,7 +77,7 @@ function fromV1(request: V1Request): DecodedWrite {
       continue;
     }
     if (ts.histograms > 0) problems.add(`native histograms are not stored: ${describeLabels(labels)}`);
-    samples += pushSeries(series, labels, ts.samples, ts.key);
+    samples += pushSeries(series, labels, ts.samples, ts.labelsHash);
   }
   const metadata: MetricMetadata[] = (request.metadata ?? []).map((m) => ({
     family: m.metric_family_name ?? '',

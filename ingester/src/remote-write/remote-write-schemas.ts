@@ -10,9 +10,9 @@ import { createStringInterner } from './string-interner.ts';
 export interface DecodedSeriesV1 {
   /** Labels read so far and the first problem with them (see series-labels.ts). */
   labels: LabelSetReader;
-  /** The label fields' bytes as a latin1 string when they are contiguous (they always are from
-   * Prometheus): the same bytes mean the same labels, so the writer's cache can key on it. */
-  key: string | undefined;
+  /** A 53-bit hash of the label fields' bytes when they are contiguous (they always are from
+   * Prometheus), for the writer's series cache. */
+  labelsHash: number | undefined;
   samples: Sample[];
   exemplars: number;
   histograms: number;
@@ -78,6 +78,18 @@ function decodeSample(r: protobuf.Reader, length: number): Sample {
 
 const readString = createStringInterner();
 
+// Two FNV-1a variants in one pass, joined into 53 bits (exact in a JS number).
+function hashBytes(buf: Uint8Array, start: number, end: number): number {
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (let i = start; i < end; i++) {
+    const byte = buf[i]!;
+    a = Math.imul(a ^ byte, 0x01000193);
+    b = Math.imul(b ^ byte, 0x01000193) ^ (b >>> 15);
+  }
+  return (a >>> 0) * 0x20_0000 + ((b >>> 0) & 0x1f_ffff);
+}
+
 function decodeLabel(r: protobuf.Reader, end: number, series: DecodedSeriesV1): void {
   let name = '';
   let value = '';
@@ -96,7 +108,7 @@ function decodeLabel(r: protobuf.Reader, end: number, series: DecodedSeriesV1): 
 function decodeSeriesV1(r: protobuf.Reader, length: number): DecodedSeriesV1 {
   const end = r.pos + length;
   if (end > r.len) throw new RangeError('index out of range');
-  const series: DecodedSeriesV1 = { labels: newLabelSetReader(), key: undefined, samples: [], exemplars: 0, histograms: 0 };
+  const series: DecodedSeriesV1 = { labels: newLabelSetReader(), labelsHash: undefined, samples: [], exemplars: 0, histograms: 0 };
   let labelsStart = -1;
   let labelsEnd = -1;
   let contiguous = true;
@@ -123,7 +135,7 @@ function decodeSeriesV1(r: protobuf.Reader, length: number): DecodedSeriesV1 {
     }
   }
   if (r.pos !== end) throw new RangeError('series overruns its length');
-  if (contiguous && labelsStart >= 0) series.key = (r.buf as Buffer).toString('latin1', labelsStart, labelsEnd);
+  if (contiguous && labelsStart >= 0) series.labelsHash = hashBytes(r.buf, labelsStart, labelsEnd);
   return series;
 }
 

@@ -4,6 +4,8 @@ import { labelSetKey, seriesRecord } from './label-set-key.ts';
 
 interface CachedSeries {
   id: number;
+  /** The labels it was cached with: checked on a hit by producer hash. */
+  labels: Labels;
   /** When `series.last_seen_at` was last moved forward by this process (ms). */
   seenAtMs: number;
 }
@@ -36,18 +38,29 @@ const SELECT_SQL = `
     FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (n text, l jsonb)) WITH ORDINALITY AS wanted(n, l, ord)
     JOIN series ON series.metric_name = wanted.n AND series.labels = wanted.l`;
 
-/** What the resolver needs of a series: its labels, and the producer's key for them if any. */
+/** What the resolver needs of a series: its labels, and the producer's hash of them if any. */
 export interface SeriesIdentity {
   labels: Labels;
-  key?: string;
+  labelsHash?: number;
+}
+
+// Equal label sets? Label strings from one decoder are interned, so most compares are by identity.
+function sameLabels(a: Labels, b: Labels): boolean {
+  let count = 0;
+  for (const name in b) {
+    if (a[name] !== b[name]) return false;
+    count++;
+  }
+  for (const _ in a) count--;
+  return count === 0;
 }
 
 /** Label sets → `series.id`, through an in-memory cache; unknown series are created in one statement. */
 export class SeriesResolver {
   /** By canonical label-set key (`labelSetKey`). */
   private readonly cache = new Map<string, CachedSeries>();
-  /** By producer key (`SeriesSamples.key`), pointing at the same entries. */
-  private readonly byProducerKey = new Map<string, CachedSeries>();
+  /** By producer hash (`SeriesSamples.labelsHash`), pointing at the same entries. */
+  private readonly byHash = new Map<number, CachedSeries>();
   private readonly pool: pg.Pool;
   private readonly maxEntries: number;
   private readonly lastSeenIntervalMs: number;
@@ -64,12 +77,13 @@ export class SeriesResolver {
     const seen: number[] = [];
     const missing = new Map<string, number[]>();
     for (let i = 0; i < series.length; i++) {
-      const producerKey = series[i]!.key;
-      let hit = producerKey === undefined ? undefined : this.byProducerKey.get(producerKey);
-      const key = hit === undefined ? labelSetKey(series[i]!.labels) : '';
+      const { labels, labelsHash } = series[i]!;
+      let hit = labelsHash === undefined ? undefined : this.byHash.get(labelsHash);
+      if (hit !== undefined && !sameLabels(hit.labels, labels)) hit = undefined;
+      const key = hit === undefined ? labelSetKey(labels) : '';
       if (hit === undefined) {
         hit = this.cache.get(key);
-        if (hit !== undefined && producerKey !== undefined) this.byProducerKey.set(producerKey, hit);
+        if (hit !== undefined && labelsHash !== undefined) this.byHash.set(labelsHash, hit);
       }
       if (hit !== undefined) {
         ids[i] = hit.id;
@@ -98,19 +112,20 @@ export class SeriesResolver {
         const again = await this.pool.query<{ ord: number; id: string }>(SELECT_SQL, [wanted]);
         for (const row of again.rows) found.set(row.ord, Number(row.id));
       }
-      if (this.cache.size + keys.length > this.maxEntries || this.byProducerKey.size > 2 * this.maxEntries) {
+      if (this.cache.size + keys.length > this.maxEntries || this.byHash.size > 2 * this.maxEntries) {
         this.cache.clear();
-        this.byProducerKey.clear();
+        this.byHash.clear();
       }
       keys.forEach((key, k) => {
         const id = found.get(k + 1);
         if (id === undefined) throw new Error(`series ${key} was neither created nor found`);
-        const entry = { id, seenAtMs: nowMs };
+        const positions = missing.get(key)!;
+        const entry = { id, labels: series[positions[0]!]!.labels, seenAtMs: nowMs };
         this.cache.set(key, entry);
-        for (const position of missing.get(key)!) {
+        for (const position of positions) {
           ids[position] = id;
-          const producerKey = series[position]!.key;
-          if (producerKey !== undefined) this.byProducerKey.set(producerKey, entry);
+          const labelsHash = series[position]!.labelsHash;
+          if (labelsHash !== undefined) this.byHash.set(labelsHash, entry);
         }
       });
     }
