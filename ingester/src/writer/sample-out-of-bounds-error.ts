@@ -13,7 +13,8 @@ export class SampleOutOfBoundsError extends Error {
   readonly timestampMs: number;
 
   constructor(count: number, timestampMs: number, options: { cause?: unknown } = {}) {
-    const at = Number.isFinite(timestampMs) ? new Date(timestampMs).toISOString() : String(timestampMs);
+    // Beyond ±8.64e15 ms (a garbled int64) Date cannot print it: toISOString would throw RangeError.
+    const at = Number.isFinite(timestampMs) && Math.abs(timestampMs) <= 8.64e15 ? new Date(timestampMs).toISOString() : String(timestampMs);
     super(`${count} sample(s) outside the stored time range (first at ${at}); nothing of this batch was stored`, options);
     this.name = 'SampleOutOfBoundsError';
     this.count = count;
