@@ -21,16 +21,31 @@ export class SampleWindow {
     this.refreshMs = refreshMs;
   }
 
-  /** Whether a sample at each time can be stored; `fits` is only called when there is a limit. */
-  async check(timesMs: readonly number[]): Promise<(t: number) => boolean> {
+  /**
+   * Whether every time in [minMs, maxMs] can be stored: `null` when all can (the usual answer, found
+   * without looking at single samples), else a test for each sample's time.
+   */
+  async check(minMs: number, maxMs: number): Promise<((t: number) => boolean) | null> {
     if (this.partitioned === undefined) {
       const kind = await this.pool.query<{ relkind: string }>(`SELECT relkind FROM pg_class WHERE oid = 'samples'::regclass`);
       this.partitioned = kind.rows[0]?.relkind === 'p';
     }
-    if (!this.partitioned) return (t) => Number.isFinite(t);
-    const stale = timesMs.some((t) => !this.days.has(Math.floor(t / DAY)));
-    if (stale && Date.now() - this.readAtMs >= this.refreshMs) await this.refresh();
+    if (!Number.isFinite(minMs) || !Number.isFinite(maxMs)) return (t) => Number.isFinite(t) && (!this.partitioned || this.days.has(Math.floor(t / DAY)));
+    if (!this.partitioned) return null;
+    if (this.covers(minMs, maxMs)) return null;
+    if (Date.now() - this.readAtMs >= this.refreshMs) {
+      await this.refresh();
+      if (this.covers(minMs, maxMs)) return null;
+    }
     return (t) => this.days.has(Math.floor(t / DAY));
+  }
+
+  private covers(minMs: number, maxMs: number): boolean {
+    const first = Math.floor(minMs / DAY);
+    const last = Math.floor(maxMs / DAY);
+    if (last - first > 1000) return false;
+    for (let day = first; day <= last; day++) if (!this.days.has(day)) return false;
+    return true;
   }
 
   /** Forgets the cached partitions (after the database refused a row, say). */
