@@ -7,7 +7,11 @@ import {
   alertRulePatchSchema,
   alertRuleSchema,
 } from './alert-rule-schema.ts';
+import type { AlertRule } from './alert-rule-schema.ts';
 import { createAlertRuleStore } from './alert-rule-store.ts';
+
+/** The rule as the API shows it (`for` as text, without the engine's millisecond copy). */
+const shown = ({ forMs: _forMs, ...rule }: AlertRule): Omit<AlertRule, 'forMs'> => rule;
 
 const TAGS = ['alerts'];
 const problem = (description: string) => ({ description, contentType: 'application/problem+json' });
@@ -22,7 +26,7 @@ export const alertRuleRoutes: RouteModule = ({ storage }) => {
       tags: TAGS, auth: { role: 'viewer' },
       responses: { 200: { description: 'the rules', schema: alertRuleListSchema } },
       handler: async () => {
-        const items = await store.list();
+        const items = (await store.list()).map(shown);
         return { items, total: items.length };
       },
     }),
@@ -30,7 +34,7 @@ export const alertRuleRoutes: RouteModule = ({ storage }) => {
       method: 'get', path: '/api/alert-rules/:id', operationId: 'getAlertRule', summary: 'One alert rule',
       tags: TAGS, auth: { role: 'viewer' }, params: alertRuleIdParamsSchema,
       responses: { 200: { description: 'the rule', schema: alertRuleSchema }, 404: problem('no such rule') },
-      handler: ({ params }) => store.get(params.id),
+      handler: async ({ params }) => shown(await store.get(params.id)),
     }),
     defineRoute({
       method: 'post', path: '/api/alert-rules', operationId: 'createAlertRule',
@@ -40,20 +44,20 @@ export const alertRuleRoutes: RouteModule = ({ storage }) => {
       handler: async ({ ctx, body }) => {
         const rule = await store.create(body);
         ctx.set('Location', `/api/alert-rules/${rule.id}`);
-        return rule;
+        return shown(rule);
       },
     }),
     defineRoute({
       method: 'put', path: '/api/alert-rules/:id', operationId: 'replaceAlertRule', summary: 'Replaces a rule (omitted optional fields are cleared)',
       tags: TAGS, auth: { role: 'operator' }, params: alertRuleIdParamsSchema, body: alertRuleInputSchema,
       responses: { 200: { description: 'the rule', schema: alertRuleSchema }, 400: bad, 404: problem('no such rule') },
-      handler: ({ params, body }) => store.replace(params.id, body),
+      handler: async ({ params, body }) => shown(await store.replace(params.id, body)),
     }),
     defineRoute({
       method: 'patch', path: '/api/alert-rules/:id', operationId: 'updateAlertRule', summary: 'Changes the given fields of a rule',
       tags: TAGS, auth: { role: 'operator' }, params: alertRuleIdParamsSchema, body: alertRulePatchSchema,
       responses: { 200: { description: 'the rule', schema: alertRuleSchema }, 400: bad, 404: problem('no such rule') },
-      handler: ({ params, body }) => store.update(params.id, body),
+      handler: async ({ params, body }) => shown(await store.update(params.id, body)),
     }),
     defineRoute({
       method: 'delete', path: '/api/alert-rules/:id', operationId: 'deleteAlertRule', summary: 'Deletes a rule; its alerts stay as history',
