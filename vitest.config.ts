@@ -28,6 +28,8 @@ export default defineConfig({
       project('@sextant/ingester', 'ingester', withDatabase),
       project('@sextant/api', 'api', withDatabase),
       project('@sextant/alertmanager-bridge', 'alertmanager-bridge', withDatabase),
+      // The UI's own config adds the Vue plugin and a DOM.
+      'ui/vitest.config.ts',
       project('@sextant/e2e', 'test/e2e'),
       project('@sextant/deploy', 'test/deploy', withDatabase),
     ],

@@ -50,11 +50,13 @@ describe.skipIf(CHROMIUM === undefined)('the web UI against sextant up', () => {
   it('logs in and keeps no token in Web Storage; the refresh cookie is out of reach of scripts', async () => {
     const tokens = await logIn(page, stack.url, 'admin', stack.adminPassword);
     expect(tokens.accessToken.length).toBeGreaterThan(20);
-    const stored = await page.evaluate(() => {
-      const all: string[] = [];
-      for (const s of [localStorage, sessionStorage]) for (let i = 0; i < s.length; i++) all.push(`${s.key(i)}=${s.getItem(s.key(i)!)}`);
+    // Runs in the page: every Web Storage entry, and the cookies scripts can read.
+    const stored = await page.evaluate<{ all: string[]; cookie: string }>(`(() => {
+      const all = [];
+      for (const s of [localStorage, sessionStorage]) for (let i = 0; i < s.length; i++) all.push(s.key(i) + '=' + s.getItem(s.key(i)));
       return { all, cookie: document.cookie };
-    });
+    })()`);
+    expect(stored.all.length).toBeGreaterThan(0);
     for (const entry of stored.all) {
       expect(entry).not.toContain(tokens.accessToken);
       expect(entry).not.toContain(tokens.refreshToken);
@@ -122,7 +124,7 @@ describe.skipIf(CHROMIUM === undefined)('the web UI against sextant up', () => {
       const phone = await context.newPage();
       await logIn(phone, stack.url, 'watcher', 'watcher-password');
       await phone.locator('[data-server-card]').first().waitFor({ timeout: 30_000 });
-      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      expect(Number(await phone.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(375);
       await phone.screenshot({ path: path.join(ARTIFACTS, 'fleet-375.png'), fullPage: true });
       await phone.getByRole('link', { name: 'Rules' }).click();
       await phone.getByRole('table', { name: 'Alert rules' }).waitFor();

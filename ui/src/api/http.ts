@@ -35,7 +35,7 @@ export function withQuery(path: string, query: Query = {}): string {
   for (const [key, value] of Object.entries(query)) {
     if (value === undefined || value === '') continue;
     if (Array.isArray(value)) for (const v of value as readonly string[]) params.append(key, v);
-    else params.append(key, String(value as string | number | boolean));
+    else params.append(key, String(value));
   }
   const text = params.toString();
   return text === '' ? path : `${path}?${text}`;

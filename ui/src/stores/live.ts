@@ -65,7 +65,7 @@ export const useLiveStore = defineStore('live', () => {
         return url;
       },
     });
-    client = c as unknown as MqttClientLike;
+    client = c;
     c.on('connect', () => {
       state.value = 'online';
       c.subscribe(LIVE_TOPICS, { qos: 1 });
