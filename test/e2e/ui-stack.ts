@@ -1,6 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,17 +8,16 @@ import type { Browser } from 'playwright-core';
 import { createServerDatabase } from '@sextant/testkit';
 import type { TestDatabase } from '@sextant/testkit';
 import { findPeer, stopChild, waitFor } from '@sextant/testkit/process';
+import { buildUi, UI_WORKSPACE, uiBuildNeeded } from '../../cli/src/build-ui.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Debian's Chromium, or undefined (a skip outside CI). */
 export const CHROMIUM = findPeer('chromium', ['/usr/bin/chromium']);
 
-/** Builds ui/dist when it is missing (or `force`), as `npm start` does. */
-export function buildUi(force = false): void {
-  if (!force && existsSync(path.join(ROOT, 'ui/dist/index.html'))) return;
-  const result = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: path.join(ROOT, 'ui'), stdio: 'inherit', timeout: 120_000 });
-  if (result.status !== 0) throw new Error(`vite build failed (${result.status ?? result.signal})`);
+/** Builds ui/dist when it is missing or older than its sources, as `sextant up` does. */
+export async function ensureUi(): Promise<void> {
+  if (uiBuildNeeded(path.join(UI_WORKSPACE, 'dist'))) await buildUi();
 }
 
 export interface UiStack {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { waitFor } from '@sextant/testkit/process';
-import { apiCall, buildUi, CHROMIUM, launchChromium, loginToken, startUiStack } from './ui-stack.ts';
+import { apiCall, CHROMIUM, ensureUi, launchChromium, loginToken, startUiStack } from './ui-stack.ts';
 import type { UiStack } from './ui-stack.ts';
 
 const ARTIFACTS = path.join(import.meta.dirname, 'artifacts');
@@ -35,7 +35,7 @@ describe.skipIf(CHROMIUM === undefined)('the web UI against sextant up', () => {
   let serverId = '';
 
   beforeAll(async () => {
-    buildUi();
+    await ensureUi();
     stack = await startUiStack(DATABASE_URL, '1s');
     browser = await launchChromium(CHROMIUM!);
     adminToken = await loginToken(stack.url, 'admin', stack.adminPassword);

@@ -7,6 +7,7 @@ import { ingesterConfigSchema, ingesterEnvHelp, startIngester } from '@sextant/i
 import { createLogger } from '@sextant/log';
 import { retentionOf, startMaintenance, storageConfigSchema, storageEnvHelp } from '@sextant/storage';
 import { baseConfigSchema } from '../base-config.ts';
+import { ensureUiBuilt } from '../build-ui.ts';
 import { formatEnvHelp } from '../env-help.ts';
 import { loadConfig } from '../load-config.ts';
 import { reportFailure } from '../report-failure.ts';
@@ -48,6 +49,7 @@ export function registerUp(program: Command): void {
         const local = { address: new URL(exporter.url).host, job: config.SCRAPE_JOB, labels: {}, bearerToken: config.EXPORTER_BEARER_TOKEN };
         const ingester = shutdown.add('ingester', await startIngester({ config, dataDir: config.SEXTANT_DATA_DIR, storage, log, extraTargets: [local] }));
         lines.push(`  ingester  ${ingester.url}/api/v1/write  (scraping ${local.address} every ${config.SCRAPE_INTERVAL / 1000}s)`);
+        await ensureUiBuilt(config.API_UI_DIR, log);
         lines.push(...(await startApiAndMqtt({ config, storage, caps, log, shutdown })));
         const bridge = shutdown.add('bridge', await startBridge({ config, storage, log }));
         lines.push(`  bridge    ${bridge.url}/api/alertmanager/webhook  (to Alertmanager: ${config.ALERTMANAGER_URL?.join(', ') ?? 'off, set ALERTMANAGER_URL'})`);
