@@ -12,8 +12,8 @@ import { buildUi, UI_WORKSPACE, uiBuildNeeded } from '../../cli/src/build-ui.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-/** Debian's Chromium, or undefined (a skip outside CI). */
-export const CHROMIUM = findPeer('chromium', ['/usr/bin/chromium']);
+/** Debian's Chromium, or undefined (a skip outside CI, a failure in CI). */
+export const findChromium = (): string | undefined => findPeer('chromium', ['/usr/bin/chromium']);
 
 /** Builds ui/dist when it is missing or older than its sources, as `sextant up` does. */
 export async function ensureUi(): Promise<void> {

@@ -2,9 +2,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { waitFor } from '@sextant/testkit/process';
-import { apiCall, CHROMIUM, ensureUi, launchChromium, loginToken, startUiStack } from './ui-stack.ts';
+import { apiCall, ensureUi, findChromium, launchChromium, loginToken, startUiStack } from './ui-stack.ts';
 import type { UiStack } from './ui-stack.ts';
 
+const CHROMIUM = findChromium();
 const ARTIFACTS = path.join(import.meta.dirname, 'artifacts');
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
