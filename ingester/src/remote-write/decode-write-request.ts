@@ -58,9 +58,9 @@ export function decodeWriteRequest(body: Uint8Array, version: RemoteWriteVersion
   return version === 'v1' ? fromV1(message as V1Request) : fromV2(message as V2Request);
 }
 
-function pushSeries(out: SeriesSamples[], labels: SeriesSamples['labels'], samples: Sample[] | undefined, labelsHash?: number): number {
+function pushSeries(out: SeriesSamples[], labels: SeriesSamples['labels'], samples: Sample[] | undefined): number {
   if (samples === undefined || samples.length === 0) return 0;
-  out.push(labelsHash === undefined ? { labels, samples } : { labels, samples, labelsHash });
+  out.push({ labels, samples });
   return samples.length;
 }
 
@@ -71,13 +71,15 @@ function fromV1(request: V1Request): DecodedWrite {
   const problems = new Problems();
   let samples = 0;
   for (const ts of request.timeseries ?? []) {
-    const labels = finishLabels(ts.labels);
+    const labels = finishLabels(ts);
     if (typeof labels === 'string') {
-      problems.add(`${labels}: ${describeLabels(ts.labels.labels)}`);
+      problems.add(`${labels}: ${describeLabels(ts.labels)}`);
       continue;
     }
     if (ts.histograms > 0) problems.add(`native histograms are not stored: ${describeLabels(labels)}`);
-    samples += pushSeries(series, labels, ts.samples, ts.labelsHash);
+    if (ts.samples.length === 0) continue;
+    series.push(ts);
+    samples += ts.samples.length;
   }
   const metadata: MetricMetadata[] = (request.metadata ?? []).map((m) => ({
     family: m.metric_family_name ?? '',

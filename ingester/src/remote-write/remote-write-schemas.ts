@@ -2,14 +2,16 @@ import path from 'node:path';
 import protobuf from 'protobufjs';
 import type { Sample } from '../write-batch.ts';
 import { STALE_NAN_BITS } from '../write-batch.ts';
-import { addLabel, newLabelSetReader } from './series-labels.ts';
+import { addLabel } from './series-labels.ts';
 import type { LabelSetReader } from './series-labels.ts';
 import { createStringInterner } from './string-interner.ts';
 
-/** A 1.0 `TimeSeries` as the receiver decodes it: labels as parallel arrays, exemplars and histograms only counted. */
-export interface DecodedSeriesV1 {
-  /** Labels read so far and the first problem with them (see series-labels.ts). */
-  labels: LabelSetReader;
+/**
+ * A 1.0 `TimeSeries` as the receiver decodes it: its labels with the first problem found in them
+ * (a `LabelSetReader`), samples, and exemplars and histograms only counted. A valid one goes into
+ * the batch as it is (it is a `SeriesSamples`), so decoding makes no second object per series.
+ */
+export interface DecodedSeriesV1 extends LabelSetReader {
   /** A 53-bit hash of the label fields' bytes when they are contiguous (they always are from
    * Prometheus), for the writer's series cache. */
   labelsHash: number | undefined;
@@ -100,7 +102,7 @@ function decodeLabel(r: protobuf.Reader, end: number, series: DecodedSeriesV1): 
     else r.skipType(tag & 7);
   }
   if (r.pos !== end) throw new RangeError('label overruns its length');
-  addLabel(series.labels, name, value);
+  addLabel(series, name, value);
 }
 
 // Replaces the generated decoder of the 1.0 `TimeSeries`, the hot path of every Prometheus sender:
@@ -108,7 +110,7 @@ function decodeLabel(r: protobuf.Reader, end: number, series: DecodedSeriesV1): 
 function decodeSeriesV1(r: protobuf.Reader, length: number): DecodedSeriesV1 {
   const end = r.pos + length;
   if (end > r.len) throw new RangeError('index out of range');
-  const series: DecodedSeriesV1 = { labels: newLabelSetReader(), labelsHash: undefined, samples: [], exemplars: 0, histograms: 0 };
+  const series: DecodedSeriesV1 = { labels: {}, problem: undefined, empty: undefined, labelsHash: undefined, samples: [], exemplars: 0, histograms: 0 };
   let labelsStart = -1;
   let labelsEnd = -1;
   let contiguous = true;
