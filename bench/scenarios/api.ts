@@ -46,19 +46,28 @@ async function spawnService(script: string[], env: Record<string, string>, port:
   return child;
 }
 
-// CPU seconds used so far by the API process and the PostgreSQL backends serving it (found by the
-// application_name `sextant api` connects with). Unlike latency, this hardly depends on how busy the
-// host is: it is what a request costs on an idle one.
-async function serviceCpuSeconds(pool: SeededDatabase['storage']['pool'], apiPid: number): Promise<number> {
+// CPU seconds used so far by the API process and by each PostgreSQL backend serving it (found by
+// the application_name `sextant api` connects with), by pid. Unlike latency, this hardly depends on
+// how busy the host is: it is what a request costs on an idle one.
+async function serviceCpu(pool: SeededDatabase['storage']['pool'], apiPid: number): Promise<Map<number, number>> {
   const backends = await pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = 'sextant-api'`);
-  let total = cpuSeconds(apiPid);
-  for (const { pid } of backends.rows) {
+  const cpu = new Map<number, number>();
+  for (const pid of [apiPid, ...backends.rows.map((r) => r.pid)]) {
     try {
-      total += cpuSeconds(pid);
+      cpu.set(pid, cpuSeconds(pid));
     } catch {
       // the backend ended meanwhile
     }
   }
+  return cpu;
+}
+
+// CPU used between two readings: per process, so a backend that came or went (idle connections
+// close after 10 s) does not count its whole life. One that came counts from 0, one that went is
+// left out (it was idle, or it would not have closed).
+function cpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
   return total;
 }
 
@@ -139,9 +148,9 @@ export const apiScenario: Scenario = {
       log(`30-day range: ${probe.points.length} points, step ${probe.stepSeconds} s from ${probe.source}`);
       // Sequential requests with the CPU they cost the API and PostgreSQL, in ms per request.
       const measured = async (url: string, count: number) => {
-        const before = await serviceCpuSeconds(seeded!.storage.pool, api!.pid!);
+        const before = await serviceCpu(seeded!.storage.pool, api!.pid!);
         const latencies = await sequential(url, token, count);
-        const cpuMs = ((await serviceCpuSeconds(seeded!.storage.pool, api!.pid!)) - before) * 1000 / (latencies.length + WARMUP);
+        const cpuMs = (cpuBetween(before, await serviceCpu(seeded!.storage.pool, api!.pid!)) * 1000) / (latencies.length + WARMUP);
         return { latencies, cpuMs };
       };
       const { latencies: range, cpuMs: rangeCpu } = await measured(rangeUrl, REQUESTS);

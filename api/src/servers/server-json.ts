@@ -27,13 +27,14 @@ const SNAPSHOT_FIELDS = [
 /**
  * `LEFT JOIN LATERAL` of the newest snapshot of server `s` as the record `l`, columns named as its
  * JSON keys (`l."cpuUsage"`): one descent of the (server_id, timestamp) index per partition or chunk,
- * newest first, stopping at the first hit. `l` is NULL for a server without snapshots.
+ * newest first, stopping at the first hit. The bound on `now()` prunes the partitions made ahead
+ * of time (an hour of slack for clocks). `l` is NULL for a server without snapshots.
  */
 export const LATEST_SNAPSHOT_JOIN = `
   LEFT JOIN LATERAL (
     SELECT ${iso('m."timestamp"')} AS "timestamp", ${SNAPSHOT_FIELDS.map(([name, c]) => `m.${c} AS "${name}"`).join(', ')}
     FROM metrics_snapshots m
-    WHERE m.server_id = s.id
+    WHERE m.server_id = s.id AND m."timestamp" < now() + INTERVAL '1 hour'
     ORDER BY m."timestamp" DESC
     LIMIT 1
   ) l ON true`;
