@@ -2,6 +2,7 @@ import { createRouter, createWebHistory } from 'vue-router';
 import type { Router } from 'vue-router';
 import type { Role } from './api/types.ts';
 import { useAuthStore } from './stores/auth.ts';
+import { useMetricsStore } from './stores/metrics.ts';
 import FleetView from './views/FleetView.vue';
 import LoginView from './views/LoginView.vue';
 
@@ -19,7 +20,16 @@ export function createAppRouter(): Router {
     routes: [
       { path: '/login', component: LoginView, meta: { public: true } },
       { path: '/', component: FleetView },
-      { path: '/servers/:id', component: () => import('./views/ServerView.vue'), props: true },
+      {
+        path: '/servers/:id',
+        component: () => import('./views/ServerView.vue'),
+        props: true,
+        // The series are asked for while the view's chunk (with ECharts) still loads.
+        beforeEnter: (to) => {
+          const metrics = useMetricsStore();
+          if (metrics.serverId !== to.params.id) void metrics.load(String(to.params.id), { preset: '1h' });
+        },
+      },
       { path: '/alerts', component: () => import('./views/AlertsView.vue') },
       { path: '/rules', component: () => import('./views/RulesView.vue') },
       { path: '/silences', component: () => import('./views/SilencesView.vue') },
@@ -31,6 +41,11 @@ export function createAppRouter(): Router {
   });
   let restored = false;
   router.beforeEach(async (to) => {
+    // Fetch the target's view chunk while the login is restored, not after.
+    for (const record of to.matched) {
+      const view = record.components?.default;
+      if (typeof view === 'function') void (view as () => Promise<unknown>)();
+    }
     const auth = useAuthStore();
     if (!auth.loggedIn && !restored) {
       restored = true;

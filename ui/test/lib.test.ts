@@ -85,3 +85,15 @@ describe('small pure helpers', () => {
     expect(effectiveTheme('light', true)).toBe('light');
   });
 });
+
+describe('access token claims', () => {
+  const b64url = (o: object) => btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(o)))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  it('reads who a JWT names, and nothing from what is not one', async () => {
+    const { decodeAccessClaims } = await import('../src/lib/access-claims.ts');
+    const token = `${b64url({ alg: 'HS256' })}.${b64url({ sub: 'u-1', name: 'zoë', role: 'operator', exp: 1 })}.sig`;
+    expect(decodeAccessClaims(token)).toEqual({ id: 'u-1', username: 'zoë', role: 'operator' });
+    expect(decodeAccessClaims(`x.${b64url({ sub: 'u-1', name: 'a', role: 'root' })}.s`)).toBeUndefined();
+    expect(decodeAccessClaims('not-a-jwt')).toBeUndefined();
+    expect(decodeAccessClaims('a.!!!.c')).toBeUndefined();
+  });
+});

@@ -3,6 +3,7 @@ import { computed, ref } from 'vue';
 import { authApi } from '../api/auth-api.ts';
 import { useHttp } from '../api/use-api.ts';
 import type { Me, Role, TokenPair } from '../api/types.ts';
+import { decodeAccessClaims } from '../lib/access-claims.ts';
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
@@ -30,6 +31,9 @@ export const useAuthStore = defineStore('auth', () => {
     timer = setTimeout(() => void refresh(), Math.max(5, pair.expiresIn * 0.8) * 1000);
   }
 
+  // The token names the user; /api/me only when it cannot be read.
+  const whoAmI = async (): Promise<Me> => decodeAccessClaims(accessToken.value ?? '') ?? (await authApi.me(useHttp()));
+
   function forget(): void {
     clearTimeout(timer);
     accessToken.value = null;
@@ -41,7 +45,7 @@ export const useAuthStore = defineStore('auth', () => {
     error.value = null;
     try {
       accept(await authApi.login(username, password));
-      user.value = await authApi.me(useHttp());
+      user.value = await whoAmI();
       return true;
     } catch (err) {
       forget();
@@ -74,7 +78,7 @@ export const useAuthStore = defineStore('auth', () => {
   async function restore(): Promise<boolean> {
     if (!(await refresh())) return false;
     try {
-      user.value = await authApi.me(useHttp());
+      user.value = await whoAmI();
       return true;
     } catch {
       forget();
