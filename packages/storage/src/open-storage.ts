@@ -42,6 +42,9 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', (err) => log.warn({ err }, 'idle PostgreSQL connection failed'));
+  // A checked-out client has no pool listener: its connection dying (PostgreSQL restarting under
+  // load) would emit an unhandled 'error' and kill the process. Its query fails instead.
+  pool.on('connect', (client) => client.on('error', (err) => log.debug({ err }, 'PostgreSQL connection failed')));
   try {
     await pool.query('SELECT 1');
   } catch (err) {
