@@ -35,7 +35,7 @@ export function registerApi(program: Command): void {
         lines.push(`  database  ${where}`);
         const admin = await bootstrapAdmin(storage.pool, config);
         if (admin !== undefined) lines.push(admin);
-        lines.push(...(await startApiAndMqtt({ config, storage, caps, log, shutdown })));
+        lines.push(...(await startApiAndMqtt({ config: { ...config, MQTT_PORT: config.MQTT_PORT }, storage, caps, log, shutdown })));
       } catch (err) {
         if (!(err instanceof StopRequested)) reportFailure(log, 'start-up', err);
         const clean = await shutdown.stop();

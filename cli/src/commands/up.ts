@@ -50,7 +50,7 @@ export function registerUp(program: Command): void {
         const ingester = shutdown.add('ingester', await startIngester({ config, dataDir: config.SEXTANT_DATA_DIR, storage, log, extraTargets: [local] }));
         lines.push(`  ingester  ${ingester.url}/api/v1/write  (scraping ${local.address} every ${config.SCRAPE_INTERVAL / 1000}s)`);
         await ensureUiBuilt(config.API_UI_DIR, log);
-        lines.push(...(await startApiAndMqtt({ config, storage, caps, log, shutdown })));
+        lines.push(...(await startApiAndMqtt({ config: { ...config, MQTT_PORT: config.MQTT_PORT }, storage, caps, log, shutdown })));
         const bridge = shutdown.add('bridge', await startBridge({ config, storage, log }));
         lines.push(`  bridge    ${bridge.url}/api/alertmanager/webhook  (to Alertmanager: ${config.ALERTMANAGER_URL?.join(', ') ?? 'off, set ALERTMANAGER_URL'})`);
       } catch (err) {
