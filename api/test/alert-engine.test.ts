@@ -8,8 +8,8 @@ import type { Storage } from '@sextant/storage';
 import { testBackends, waitFor } from '@sextant/testkit';
 import type { TestDatabase } from '@sextant/testkit';
 import { stopChild } from '@sextant/testkit/process';
-import { evaluateAlerts, startAlertEngine } from '../src/index.ts';
-import type { AlertEngine } from '../src/index.ts';
+import { createAlertEvents, evaluateAlerts, startAlertEngine } from '../src/index.ts';
+import type { AlertEngine, AlertEvent } from '../src/index.ts';
 import { createEngine } from '../src/promql/engine.ts';
 import { createSqlSeriesSource } from '../src/promql/sql-series-source.ts';
 
@@ -162,6 +162,32 @@ describe('alert engine on PostgreSQL', () => {
       expect((await down()).rows).toMatchObject([{ status: 'resolved' }]);
     } finally {
       await storage.pool.query(`UPDATE alert_rules SET enabled = false WHERE builtin = 'server_down'`);
+    }
+  });
+
+  it('announces firing, acknowledged and resolved (not pending) through the alert-events interface after commit', async () => {
+    const events = createAlertEvents();
+    const seen: AlertEvent[] = [];
+    events.subscribe((event) => seen.push(event));
+    const engine = startAlertEngine({ pool: storage.pool, log, events, intervalMs: 60_000, leaseRetryMs: 100, staleMs: 3_600_000 });
+    try {
+      await waitFor('engine leads', () => Promise.resolve(engine.leader ? true : undefined));
+      await storage.pool.query(`UPDATE alert_rules SET for_duration = '0' WHERE id = $1`, [ruleId]);
+      await snapshot(base, 95);
+      await evaluate(base);
+      const [alert] = await alerts();
+      await waitFor('firing event', () => Promise.resolve(seen.find((e) => e.status === 'firing')));
+      await storage.pool.query(`UPDATE alerts SET acknowledged_by = 'alice', acknowledged_at = now() WHERE id = $1`, [alert!.id]);
+      await storage.pool.query(`SELECT pg_notify('sextant_alert', $1)`, [alert!.id]);
+      await waitFor('acknowledged event', () => Promise.resolve(seen.find((e) => e.status === 'acknowledged')));
+      await snapshot(base + 10_000, 10);
+      await evaluate(base + 10_000);
+      await waitFor('resolved event', () => Promise.resolve(seen.find((e) => e.status === 'resolved')));
+      expect(seen.map((e) => [e.id, e.status, e.serverId, e.acknowledgedBy])).toEqual([
+        [alert!.id, 'firing', serverId, null], [alert!.id, 'acknowledged', serverId, 'alice'], [alert!.id, 'resolved', serverId, 'alice'],
+      ]);
+    } finally {
+      await engine.close();
     }
   });
 

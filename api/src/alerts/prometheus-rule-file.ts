@@ -23,7 +23,8 @@ export function prometheusRuleFile(rules: readonly AlertRule[], addresses: Reado
     lines.push(
       `      - alert: ${q(name)}`,
       `        expr: ${q(rulePromql({ ...rule, labelSelector: selector }))}`,
-      `        for: ${formatDuration(rule.forMs)}`,
+      // "No successful scrape for `threshold` seconds" is `up == 0` held that long.
+      `        for: ${formatDuration(rule.builtin === 'server_down' ? Math.max(rule.forMs, Math.round(rule.threshold * 1000)) : rule.forMs)}`,
       `        labels: ${map({ ...rule.labels, severity: rule.severity, sextant_rule_id: rule.id })}`,
       `        annotations: ${map(rule.annotations)}`,
     );

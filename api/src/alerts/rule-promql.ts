@@ -26,7 +26,7 @@ const quote = (v: string): string => JSON.stringify(v);
 /** A rule's condition as one PromQL expression (its threshold applied), for Prometheus rule files and `/api/v1/rules`. */
 export function rulePromql(rule: Pick<AlertRule, 'metric' | 'expr' | 'operator' | 'threshold' | 'builtin' | 'labelSelector'>): string {
   const selector = Object.entries(rule.labelSelector ?? {}).map(([k, v]) => `${k}=${quote(v)}`).join(', ');
-  if (rule.builtin === 'server_down') return `up{${selector}} == 0`;
+  if (rule.builtin === 'server_down') return selector === '' ? 'up == 0' : `up{${selector}} == 0`;
   let base = rule.expr ?? METRIC_PROMQL[rule.metric ?? ''] ?? 'vector(0)';
   if (selector !== '') base = `(${base}) and on (instance) up{${selector}}`;
   return `(${base}) ${rule.operator} ${rule.threshold}`;
