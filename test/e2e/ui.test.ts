@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { waitFor } from '@sextant/testkit/process';
 import { apiCall, ensureUi, findChromium, launchChromium, loginToken, startUiStack } from './ui-stack.ts';
 import type { UiStack } from './ui-stack.ts';
@@ -31,6 +31,7 @@ async function logIn(page: Page, base: string, username: string, password: strin
 describe.skipIf(CHROMIUM === undefined)('the web UI against sextant up', () => {
   let stack: UiStack;
   let browser: Browser;
+  let context: BrowserContext;
   let page: Page;
   let adminToken = '';
   let serverId = '';
@@ -40,7 +41,8 @@ describe.skipIf(CHROMIUM === undefined)('the web UI against sextant up', () => {
     stack = await startUiStack(DATABASE_URL, '1s');
     browser = await launchChromium(CHROMIUM!);
     adminToken = await loginToken(stack.url, 'admin', stack.adminPassword);
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
   }, 180_000);
 
   afterAll(async () => {
@@ -91,7 +93,11 @@ describe.skipIf(CHROMIUM === undefined)('the web UI against sextant up', () => {
     await page.waitForURL(`**/servers/${serverId}`);
     const cpu = page.locator('[data-chart="cpu"]');
     await expect.poll(async () => Number(await cpu.getAttribute('data-points')), { timeout: 30_000 }).toBeGreaterThan(0);
+    const sixHours = page.waitForResponse((r) => r.url().includes(`/api/servers/${serverId}/metrics?`));
     await page.getByRole('button', { name: '6h', exact: true }).click();
+    const asked = new URL((await sixHours).url());
+    expect(Date.parse(asked.searchParams.get('to')!) - Date.parse(asked.searchParams.get('from')!)).toBe(6 * 3_600_000);
+    expect((await sixHours).status()).toBe(200);
     await expect.poll(() => page.getByRole('button', { name: '6h', exact: true }).getAttribute('aria-pressed')).toBe('true');
     for (const chart of ['cpu', 'memory', 'disk', 'load', 'network']) {
       await expect.poll(async () => Number(await page.locator(`[data-chart="${chart}"]`).getAttribute('data-points')), { timeout: 30_000 }).toBeGreaterThan(0);
@@ -118,11 +124,41 @@ describe.skipIf(CHROMIUM === undefined)('the web UI against sextant up', () => {
     await expect.poll(() => page.getByTestId('alert-row').first().textContent(), { timeout: 10_000 }).toContain('admin');
   });
 
+  it('installs as a PWA whose shell opens offline, with nothing of the API cached', async () => {
+    const manifest = (await (await fetch(`${stack.url}/manifest.webmanifest`)).json()) as { display: string; icons: unknown[] };
+    expect(manifest.display).toBe('standalone');
+    expect(manifest.icons.length).toBeGreaterThan(0);
+    // Runs in the page: waits (bounded) for the worker and the shell cache, then lists what is cached.
+    const cached = await page.evaluate<string[]>(`(async () => {
+      await navigator.serviceWorker.ready;
+      await fetch('/api/servers');
+      let urls = [];
+      for (let i = 0; i < 100 && !urls.includes('/'); i++) {
+        urls = [];
+        for (const name of await caches.keys()) for (const r of await (await caches.open(name)).keys()) urls.push(new URL(r.url).pathname);
+        if (!urls.includes('/')) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return urls;
+    })()`);
+    expect(cached).toContain('/');
+    expect(cached.some((u) => u.startsWith('/assets/'))).toBe(true);
+    expect(cached.filter((u) => u.startsWith('/api') || u.startsWith('/mqtt'))).toEqual([]);
+    const offline = await context.newPage();
+    try {
+      await context.setOffline(true);
+      await offline.goto(stack.url);
+      await offline.getByRole('heading', { name: 'Sign in to Sextant' }).waitFor({ timeout: 15_000 });
+    } finally {
+      await context.setOffline(false);
+      await offline.close();
+    }
+  });
+
   it('shows a viewer no edit actions, and fits a 375 px phone', async () => {
     await apiCall(stack.url, adminToken, 'POST', '/api/users', { username: 'watcher', password: 'watcher-password', role: 'viewer' });
-    const context = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+    const phoneContext = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
     try {
-      const phone = await context.newPage();
+      const phone = await phoneContext.newPage();
       await logIn(phone, stack.url, 'watcher', 'watcher-password');
       await phone.locator('[data-server-card]').first().waitFor({ timeout: 30_000 });
       expect(Number(await phone.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(375);
@@ -143,7 +179,7 @@ describe.skipIf(CHROMIUM === undefined)('the web UI against sextant up', () => {
       await expect.poll(async () => Number(await phone.locator('[data-chart="cpu"]').getAttribute('data-points')), { timeout: 30_000 }).toBeGreaterThan(0);
       await phone.screenshot({ path: path.join(ARTIFACTS, 'server-375.png'), fullPage: true });
     } finally {
-      await context.close();
+      await phoneContext.close();
     }
   });
 });

@@ -1,52 +1,22 @@
-// Sextant's service worker: makes the UI installable and opens it offline. It caches the app shell
-// (the page, hashed assets, icons) and NEVER the API (/api/), live data (/mqtt) or anything
-// cross-origin: those always go to the network.
+// Sextant's service worker: makes the UI installable and lets it open offline. It makes no network
+// request of its own (the server gives worker scripts a no-fetch policy) and caches nothing itself:
+// the page stores the app shell (the page, its hashed assets, icons) in the cache named below, and
+// while the browser is offline this worker answers those from it. /api/ and /mqtt are never
+// answered here, online or not, and the page never stores them.
 const CACHE = 'sextant-shell-v1';
-const SHELL = ['/', '/manifest.webmanifest', '/icon.svg'];
 
-self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
-});
+self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
 
-self.addEventListener('activate', (event) => {
-  event.waitUntil(
-    caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k)))).then(() => self.clients.claim()),
-  );
-});
-
-function cacheable(url, request) {
+function isShell(url, request) {
   if (request.method !== 'GET' || url.origin !== self.location.origin) return false;
   return !(url.pathname === '/api' || url.pathname.startsWith('/api/') || url.pathname.startsWith('/mqtt'));
 }
 
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
-  if (!cacheable(url, event.request)) return;
-  if (event.request.mode === 'navigate') {
-    // Pages: network first so a new build shows at once; the cached shell when offline.
-    event.respondWith(
-      fetch(event.request)
-        .then((response) => {
-          const copy = response.clone();
-          if (response.ok) void caches.open(CACHE).then((cache) => cache.put('/', copy));
-          return response;
-        })
-        .catch(() => caches.match('/')),
-    );
-    return;
-  }
-  if (url.pathname.startsWith('/assets/')) {
-    // Hashed, never changing: cache first.
-    event.respondWith(
-      caches.match(event.request).then(
-        (hit) =>
-          hit ??
-          fetch(event.request).then((response) => {
-            const copy = response.clone();
-            if (response.ok) void caches.open(CACHE).then((cache) => cache.put(event.request, copy));
-            return response;
-          }),
-      ),
-    );
-  }
+  // Online, or not part of the shell: the browser fetches as if there were no worker.
+  if (self.navigator.onLine || !isShell(url, event.request)) return;
+  const key = event.request.mode === 'navigate' ? '/' : event.request;
+  event.respondWith(caches.open(CACHE).then((cache) => cache.match(key)).then((hit) => hit ?? Response.error()));
 });

@@ -4,6 +4,7 @@ import App from './App.vue';
 import { createHttp } from './api/http.ts';
 import { createSextantApi } from './api/sextant-api.ts';
 import { provideApi } from './api/use-api.ts';
+import { registerPwa } from './lib/pwa.ts';
 import { createAppRouter } from './router.ts';
 import { useAuthStore } from './stores/auth.ts';
 import { useSettingsStore } from './stores/settings.ts';
@@ -15,9 +16,8 @@ const auth = useAuthStore();
 const http = createHttp({ token: () => auth.accessToken, refresh: () => auth.refresh() });
 provideApi(createSextantApi(http), http);
 useSettingsStore();
-app.use(createAppRouter()).mount('#app');
+const router = createAppRouter();
+app.use(router).mount('#app');
 
-// Installable PWA: the worker caches the app shell only, never /api or /mqtt.
-if (import.meta.env.PROD && 'serviceWorker' in navigator) {
-  window.addEventListener('load', () => void navigator.serviceWorker.register('/sw.js').catch(() => undefined));
-}
+// Installable PWA: the app shell is cached for offline use, never /api or /mqtt.
+if (import.meta.env.PROD) registerPwa((run) => router.afterEach(run));

@@ -97,3 +97,13 @@ describe('access token claims', () => {
     expect(decodeAccessClaims('a.!!!.c')).toBeUndefined();
   });
 });
+
+describe('PWA shell', () => {
+  it('caches the page and its assets, never the API or live data', async () => {
+    const { isShellPath, shellUrls } = await import('../src/lib/pwa.ts');
+    expect(['/api/servers', '/api', '/mqtt', '/api/icon.svg'].filter(isShellPath)).toEqual([]);
+    expect(shellUrls(['http://h/assets/a-1.js', 'http://h/api/servers?x=1', 'http://other/assets/b.js', 'http://h/mqtt', 'http://h/icon.svg'], 'http://h')).toEqual([
+      '/', '/manifest.webmanifest', '/icon.svg', '/assets/a-1.js',
+    ]);
+  });
+});
