@@ -60,8 +60,9 @@ export const useLiveStore = defineStore('live', () => {
       connectTimeout: 10_000,
       clean: true,
       // Every (re)connect presents the newest access token.
-      transformWsUrl: (url, options) => {
+      transformWsUrl: (url, options, mqttClient) => {
         options.password = auth.accessToken ?? '';
+        mqttClient.options.password = options.password;
         return url;
       },
     });
