@@ -145,4 +145,44 @@ describe.skipIf(ALERTMANAGER === undefined || AMTOOL === undefined)('Sextant and
     await waitFor('resolved from the webhook', async () => ((await sextantAlerts(`source = 'alertmanager' AND status = 'resolved'`)).length === 1 ? true : undefined));
     expect(await sextantAlerts(`source = 'alertmanager'`)).toHaveLength(1);
   });
+
+  it('resends firing alerts every resend delay to every Alertmanager, counts an unreachable one as failed, and sends the resolution', async () => {
+    // This alert has no rule: a running engine would clear it at once.
+    await engine?.close();
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const second = await startBridge({
+      config: parseConfig(bridgeConfigSchema, { BRIDGE_PORT: '0', ALERTMANAGER_URL: `${amUrl},${dead}`, BRIDGE_SEND_INTERVAL: '300ms', BRIDGE_RESEND_DELAY: '1s' }),
+      storage, log,
+    });
+    const counter = async (name: string, am: string): Promise<number> => {
+      const text = await (await fetch(`${second.url}/metrics`)).text();
+      return Number(new RegExp(`${name}\\{alertmanager="${am.replace(/[.]/g, '\\.')}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    };
+    try {
+      const { rows } = await storage.pool.query<{ id: string }>(
+        `INSERT INTO alerts (server_id, type, severity, status, "timestamp", fired_at, fingerprint, labels, source)
+         VALUES ($1, 'threshold', 'info', 'firing', now(), now(), 'resend-test', '{"alertname": "ResendCheck"}', 'rule') RETURNING id`,
+        [serverId],
+      );
+      const sentAt = async (): Promise<number | undefined> =>
+        (await storage.pool.query<{ at: Date | null }>('SELECT am_sent_at AS at FROM alerts WHERE id = $1', [rows[0]!.id])).rows[0]!.at?.getTime();
+      const inAm = await waitFor('in Alertmanager', async () => (await amAlerts()).find((a) => a.labels.alertname === 'ResendCheck'));
+      const first = await waitFor('sent once', sentAt);
+      const again = await waitFor('sent again after the resend delay', async () => {
+        const at = await sentAt();
+        return at !== undefined && at > first ? at : undefined;
+      });
+      expect(again - first).toBeGreaterThanOrEqual(1000);
+      expect(await counter('sextant_bridge_alerts_failed_total', dead)).toBeGreaterThanOrEqual(1);
+      // endsAt = send time + 4 × max(interval, resend delay) of whichever bridge sent last (compat §5.2).
+      expect(Date.parse(inAm.endsAt) - Date.now()).toBeLessThanOrEqual(8_000 + 1000);
+      expect(Date.parse(inAm.endsAt) - Date.now()).toBeGreaterThan(0);
+      await storage.pool.query(`UPDATE alerts SET status = 'resolved', resolved_at = now() WHERE id = $1`, [rows[0]!.id]);
+      await waitFor('resolved in Alertmanager', async () => ((await amAlerts()).some((a) => a.labels.alertname === 'ResendCheck') ? undefined : true));
+      await waitFor('recorded as sent resolved', async () =>
+        (await storage.pool.query<{ am_sent_status: string }>('SELECT am_sent_status FROM alerts WHERE id = $1', [rows[0]!.id])).rows[0]!.am_sent_status === 'resolved' ? true : undefined);
+    } finally {
+      await second.close();
+    }
+  });
 });
