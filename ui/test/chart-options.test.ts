@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SeriesPoint } from '../src/api/types.ts';
-import { buildTimeSeriesOption, chartDescription, formatValue, SERVER_CHARTS, toPairs } from '../src/charts/chart-options.ts';
+import { buildTimeSeriesOption, chartDescription, formatValue, SERVER_CHARTS, SYMBOLS_UP_TO, toPairs } from '../src/charts/chart-options.ts';
 
 const point = (timestamp: string, cpuUsage: number | null, extra: Partial<SeriesPoint> = {}): SeriesPoint => ({
   timestamp, samples: 1, cpuUsage, memoryUsage: 40, diskUsage: 50, load1: 0.5, netRxBps: 1500, netTxBps: 250, ...extra,
@@ -30,6 +30,9 @@ describe('chart option builders', () => {
     expect(option.series[0]!.data).toEqual([[Date.parse('2026-03-10T12:30:00Z'), 42]]);
     expect(option.dataZoom.map((z) => z.type)).toEqual(['inside', 'slider']);
     expect(option.legend).toBeUndefined();
+    expect(option.series[0]!.showSymbol).toBe(true);
+    const many = Array.from({ length: SYMBOLS_UP_TO + 1 }, (_, i) => point(new Date(ctx.fromMs + i * 60_000).toISOString(), i));
+    expect(buildTimeSeriesOption(spec('cpu'), many, ctx).series[0]!.showSymbol).toBe(false);
   });
 
   it('draws both network directions with a legend and rate labels; load is unbounded', () => {

@@ -37,6 +37,9 @@ export interface ChartContext {
   stepSeconds: number;
 }
 
+/** Series with at most this many points draw a dot on each. */
+export const SYMBOLS_UP_TO = 60;
+
 const PALETTE = ['#2563eb', '#16a34a', '#ea580c', '#9333ea'];
 
 /** `[time, value]` pairs of one field, with a null (a break in the line) where samples are missing for more than two steps. */
@@ -127,7 +130,9 @@ export function buildTimeSeriesOption(spec: ChartSpec, points: readonly SeriesPo
     series: spec.series.map((s) => ({
       name: s.name,
       type: 'line',
-      showSymbol: false,
+      // Few points (a new server, a fresh range) show as dots; many as a line alone.
+      showSymbol: points.length <= SYMBOLS_UP_TO,
+      symbolSize: 4,
       connectNulls: false,
       sampling: 'lttb',
       areaStyle: spec.series.length === 1 ? { opacity: 0.12 } : undefined,
