@@ -13,68 +13,116 @@ export interface Subject {
   labels: Record<string, string>;
 }
 
-const ts = (ms: number): Date => new Date(ms);
+interface NewRow {
+  server_id: string | null;
+  rule_id: string;
+  type: string;
+  severity: string;
+  status: string;
+  value: number | null;
+  ts: string;
+  fired_at: string | null;
+  resolved_at: string | null;
+  fingerprint: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  source: string;
+  silenced: boolean;
+}
+
+interface OpenUpdate {
+  id: string;
+  status: string;
+  fired_at: string | null;
+  value: number | null;
+  labels: Record<string, string> | null;
+  annotations: Record<string, string> | null;
+  silenced: boolean;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const num = (v: number): number | null => (Number.isNaN(v) ? null : v);
 
 /**
- * Writes the transitions of one pass: resolves finished episodes, drops pending alerts that
- * cleared, inserts or updates open ones (labels, rendered annotations, silenced), and NOTIFYs
- * `ALERT_CHANNEL` for each alert whose status changed. Returns those alerts' ids.
+ * Writes the transitions of one pass in a few set-based statements: resolves finished episodes,
+ * drops pending alerts that cleared, updates open ones (value, labels, rendered annotations,
+ * silenced), inserts new ones, and NOTIFYs `ALERT_CHANNEL` for each alert whose status changed.
+ * Returns those alerts' ids.
  */
 export async function writeTracks(
   client: pg.PoolClient,
   { tracks, subjects, nowMs }: { tracks: Map<string, Track>; subjects: Map<string, Subject>; nowMs: number },
 ): Promise<string[]> {
-  const silences = await activeSilences(client, ts(nowMs));
+  const silences = await activeSilences(client, new Date(nowMs));
   const changed: string[] = [];
+  const resolved: { id: string; resolved_at: string; fired_at: string; value: number | null }[] = [];
+  const dropped: string[] = [];
+  const updates: OpenUpdate[] = [];
+  const inserts: NewRow[] = [];
   for (const [fingerprint, track] of tracks) {
     const subject = subjects.get(fingerprint)!;
     const { rule } = subject;
-    const kind = rule === undefined ? undefined : { type: rule.builtin ?? (rule.expr === null ? 'threshold' : 'promql'), source: rule.builtin === null ? 'rule' : 'system' };
-    const silenced = silences.some((m) => silenceMatches(m, subject.labels));
+    const silenced = rule !== undefined && silences.some((m) => silenceMatches(m, subject.labels));
+    const row = (status: string, value: number, startMs: number, firedMs: number | null, resolvedMs: number | null): NewRow => ({
+      server_id: subject.serverId, rule_id: rule!.id, type: rule!.builtin ?? (rule!.expr === null ? 'threshold' : 'promql'), severity: rule!.severity,
+      status, value: num(value), ts: iso(startMs), fired_at: firedMs === null ? null : iso(firedMs), resolved_at: resolvedMs === null ? null : iso(resolvedMs),
+      fingerprint, labels: subject.labels, annotations: renderAnnotations(rule!.annotations, subject.labels, num(value)),
+      source: rule!.builtin === null ? 'rule' : 'system', silenced,
+    });
     for (const closed of track.closed) {
       if (closed.id !== undefined) {
-        await client.query(
-          `UPDATE alerts SET status = 'resolved', resolved_at = $2, fired_at = coalesce(fired_at, $3), value = $4, updated_at = now() WHERE id = $1`,
-          [closed.id, ts(closed.resolvedMs), ts(closed.firedMs), closed.value],
-        );
+        resolved.push({ id: closed.id, resolved_at: iso(closed.resolvedMs), fired_at: iso(closed.firedMs), value: num(closed.value) });
         changed.push(closed.id);
-      } else if (rule !== undefined && kind !== undefined) {
+      } else if (rule !== undefined) {
         // A whole episode inside one pass (catch-up after downtime): kept as history.
-        const { rows } = await client.query<{ id: string }>(
-          `INSERT INTO alerts (server_id, rule_id, type, severity, status, value, "timestamp", fired_at, resolved_at, fingerprint, labels, annotations, source, silenced)
-           VALUES ($1, $2, $3, $4, 'resolved', $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
-          [subject.serverId, rule.id, kind.type, rule.severity, closed.value, ts(closed.startMs), ts(closed.firedMs), ts(closed.resolvedMs), fingerprint,
-            subject.labels, renderAnnotations(rule.annotations, subject.labels, closed.value), kind.source, silenced],
-        );
-        changed.push(rows[0]!.id);
+        inserts.push(row('resolved', closed.value, closed.startMs, closed.firedMs, closed.resolvedMs));
       }
     }
-    const initial = track.initial;
-    const open = track.open;
+    const { initial, open } = track;
     if (initial?.id !== undefined && initial.status === 'pending' && open?.id !== initial.id && !track.closed.some((c) => c.id === initial.id)) {
-      await client.query('DELETE FROM alerts WHERE id = $1', [initial.id]);
+      dropped.push(initial.id);
     }
     if (open === undefined) continue;
-    const annotations = rule === undefined ? undefined : renderAnnotations(rule.annotations, subject.labels, open.value);
     if (open.id !== undefined) {
-      const { rows } = await client.query<{ id: string; was: string }>(
-        `UPDATE alerts a SET status = $2, fired_at = $3, value = $4, labels = coalesce($5, labels), annotations = coalesce($6, annotations), silenced = $7,
-           updated_at = now() FROM (SELECT status AS was FROM alerts WHERE id = $1) o WHERE a.id = $1 RETURNING a.id, o.was`,
-        [open.id, open.status, open.firedMs === null ? null : ts(open.firedMs), Number.isNaN(open.value) ? null : open.value,
-          rule === undefined ? null : subject.labels, annotations ?? null, rule === undefined ? false : silenced],
-      );
-      if (rows[0] !== undefined && rows[0].was !== open.status) changed.push(open.id);
-    } else if (rule !== undefined && kind !== undefined) {
-      const { rows } = await client.query<{ id: string }>(
-        `INSERT INTO alerts (server_id, rule_id, type, severity, status, value, "timestamp", fired_at, fingerprint, labels, annotations, source, silenced)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
-        [subject.serverId, rule.id, kind.type, rule.severity, open.status, open.value, ts(open.startMs), open.firedMs === null ? null : ts(open.firedMs),
-          fingerprint, subject.labels, annotations, kind.source, silenced],
-      );
-      open.id = rows[0]!.id;
-      changed.push(open.id);
+      updates.push({
+        id: open.id, status: open.status, fired_at: open.firedMs === null ? null : iso(open.firedMs), value: num(open.value),
+        labels: rule === undefined ? null : subject.labels, annotations: rule === undefined ? null : renderAnnotations(rule.annotations, subject.labels, num(open.value)), silenced,
+      });
+      if (initial?.id === open.id && initial.status !== open.status) changed.push(open.id);
+    } else if (rule !== undefined) {
+      inserts.push(row(open.status, open.value, open.startMs, open.firedMs, null));
     }
   }
-  for (const id of changed) await client.query('SELECT pg_notify($1, $2)', [ALERT_CHANNEL, id]);
+  if (resolved.length > 0) {
+    await client.query(
+      `UPDATE alerts a SET status = 'resolved', resolved_at = r.resolved_at, fired_at = coalesce(a.fired_at, r.fired_at), value = r.value, updated_at = now()
+       FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, resolved_at timestamptz, fired_at timestamptz, value float8) WHERE a.id = r.id`,
+      [JSON.stringify(resolved)],
+    );
+  }
+  if (dropped.length > 0) await client.query('DELETE FROM alerts WHERE id = ANY($1::uuid[])', [dropped]);
+  if (updates.length > 0) {
+    await client.query(
+      `UPDATE alerts a SET status = u.status, fired_at = u.fired_at, value = u.value, labels = coalesce(u.labels, a.labels),
+         annotations = coalesce(u.annotations, a.annotations), silenced = u.silenced, updated_at = now()
+       FROM jsonb_to_recordset($1::jsonb) AS u(id uuid, status text, fired_at timestamptz, value float8, labels jsonb, annotations jsonb, silenced boolean)
+       WHERE a.id = u.id AND (a.status, a.fired_at, a.value, a.labels, a.annotations, a.silenced)
+         IS DISTINCT FROM (u.status, u.fired_at, u.value, coalesce(u.labels, a.labels), coalesce(u.annotations, a.annotations), u.silenced)`,
+      [JSON.stringify(updates)],
+    );
+  }
+  if (inserts.length > 0) {
+    const { rows } = await client.query<{ id: string }>(
+      `INSERT INTO alerts (server_id, rule_id, type, severity, status, value, "timestamp", fired_at, resolved_at, fingerprint, labels, annotations, source, silenced)
+       SELECT server_id, rule_id, type, severity, status, value, ts, fired_at, resolved_at, fingerprint, labels, annotations, source, silenced
+       FROM jsonb_to_recordset($1::jsonb) AS n(server_id uuid, rule_id uuid, type text, severity text, status text, value float8, ts timestamptz,
+         fired_at timestamptz, resolved_at timestamptz, fingerprint text, labels jsonb, annotations jsonb, source text, silenced boolean)
+       ORDER BY resolved_at IS NULL, ts
+       RETURNING id`,
+      [JSON.stringify(inserts)],
+    );
+    changed.push(...rows.map((r) => r.id));
+  }
+  if (changed.length > 0) await client.query('SELECT pg_notify($1, id::text) FROM unnest($2::uuid[]) AS id', [ALERT_CHANNEL, changed]);
   return changed;
 }
