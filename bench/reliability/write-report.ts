@@ -1,0 +1,116 @@
+// Writes docs/reliability.md from one `npm run bench -- reliability` run: the suites' figures (faults,
+// samples, duplicates, fuzz cases, security probes) and the soak's (load held, lag, latency, memory).
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { SoakResult } from './soak.ts';
+import type { SuitesResult } from './run-suites.ts';
+
+export const REPORT = path.resolve(import.meta.dirname, '../../docs/reliability.md');
+
+const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+/** RSS growth of one process after warm-up: mean of the last two samples over the first sample past warm-up. */
+export function growth(soak: SoakResult, name: string): number {
+  const after = soak.samples.filter((s) => s.minute >= soak.options.warmupMinutes);
+  if (after.length < 2) return Number.NaN;
+  const first = after[0]!.rss[name]!;
+  const tail = after.slice(-2).map((s) => s.rss[name]!);
+  return ((tail.reduce((a, b) => a + b, 0) / tail.length - first) / first) * 100;
+}
+
+function suitesSection(suites: SuitesResult | undefined): string[] {
+  if (suites === undefined) return ['Suites not run in this report (SOAK_SUITES=0).', ''];
+  const lines = [
+    `Fault suite, security checks and fuzz tests: **${suites.passed} passed, ${suites.failed} failed, ${suites.skipped} skipped** in ${f(suites.durationS, 0)} s.`,
+    '',
+  ];
+  if (suites.failures.length > 0) lines.push('Failed:', '', ...suites.failures.map((l) => `- ${l}`), '');
+  for (const suite of [...new Set(suites.figures.map((x) => x.suite))]) {
+    lines.push(`| ${suite} | figure |`, '|---|---:|');
+    for (const x of suites.figures.filter((y) => y.suite === suite)) lines.push(`| ${x.name} | ${x.value}${x.unit === undefined ? '' : ` ${x.unit}`} |`);
+    lines.push('');
+  }
+  return lines;
+}
+
+function soakSection(soak: SoakResult | undefined): string[] {
+  if (soak === undefined) return ['Soak not run in this report (SOAK_MINUTES=0).', ''];
+  const o = soak.options;
+  const loads = soak.samples.map((s) => s.load1);
+  const names = Object.keys(soak.samples[0]?.rss ?? {});
+  const after = soak.samples.filter((s) => s.minute >= o.warmupMinutes);
+  const p99s = after.map((s) => s.apiP99Ms).sort((a, b) => a - b);
+  const lines = [
+    `${o.exporters} simulated node_exporters (507 samples each, node_exporter 1.5's own body) scraped every ${o.scrapeIntervalS} s ` +
+      `(${f((o.exporters * 512) / o.scrapeIntervalS, 0)} samples/s with the report series) plus remote-write of ${o.rate} series once a second, ` +
+      `for ${f(soak.samples.at(-1)?.minute ?? 0)} min, on ${os.cpus().length} cores shared with other work: load average ${f(Math.min(...loads))}–${f(Math.max(...loads))} (median ${f(loads.sort((a, b) => a - b)[Math.floor(loads.length / 2)] ?? Number.NaN)}) during the run.`,
+    '',
+    '| measure | value |',
+    '|---|---:|',
+    `| scrapes answered by the simulated exporters | ${soak.scrapes} |`,
+    `| gap between two scrapes of one exporter, p50 / p99 (target ${o.scrapeIntervalS} s) | ${f(soak.scrapeGapP50S, 2)} s / ${f(soak.scrapeGapP99S, 2)} s |`,
+    `| scraped samples stored | ${soak.scrapedStored} |`,
+    `| servers registered from the scrapes | ${soak.servers} |`,
+    `| remote-write samples sent / acknowledged / stored | ${soak.rwSent} / ${soak.rwAcked} / ${soak.rwStored} |`,
+    `| acknowledged remote-write samples missing | ${soak.rwAcked - Math.min(soak.rwAcked, soak.rwStored)} |`,
+    `| remote-write acknowledged rate after warm-up, mean | ${f(after.reduce((a, s) => a + s.rwAckedPerS, 0) / Math.max(1, after.length), 0)} samples/s (offered ${o.rate}) |`,
+    `| remote-write retries (5xx or no answer) / seconds the sender fell behind | ${soak.rwRetries} / ${soak.rwLateSeconds} |`,
+    `| remote-write request latency p99 (2000 samples) | ${f(soak.rwLatencyP99Ms, 0)} ms |`,
+    `| API latency p99 per window after warm-up, median / worst | ${f(p99s[Math.floor(p99s.length / 2)] ?? Number.NaN, 0)} ms / ${f(p99s.at(-1) ?? Number.NaN, 0)} ms |`,
+    `| oldest last scrape over all servers, worst after warm-up | ${f(Math.max(...after.map((s) => s.scrapeAgeS)))} s |`,
+    `| ingester disk-buffer batches, worst | ${Math.max(...soak.samples.map((s) => s.buffered))} |`,
+    ...names.map((n) => `| ${n} memory growth after ${o.warmupMinutes} min warm-up (target < 10 %) | ${f(growth(soak, n))} % |`),
+    '',
+    'Over time (one row per sample window; memory in MiB: RSS, PostgreSQL as the Pss sum of its processes):',
+    '',
+    `| min | load1 | ${names.join(' | ')} | oldest scrape s | buffered | API p99 ms | API req/s | remote-write acked/s |`,
+    `|---:|---:|${names.map(() => '---:').join('|')}|---:|---:|---:|---:|---:|`,
+    ...soak.samples.map(
+      (s) => `| ${f(s.minute)} | ${f(s.load1)} | ${names.map((n) => f(s.rss[n]!, 0)).join(' | ')} | ${f(s.scrapeAgeS)} | ${s.buffered} | ${s.apiP99Ms} | ${f(s.apiRps, 0)} | ${f(s.rwAckedPerS, 0)} |`,
+    ),
+    '',
+  ];
+  return lines;
+}
+
+export async function writeReport(options: { suites?: SuitesResult; soak?: SoakResult; startedAt: Date }): Promise<void> {
+  const text = [
+    '# Reliability and security, measured',
+    '',
+    'What Sextant does when the things around it fail, under load, and with hostile input. Every figure',
+    `below comes from one run of \`npm run bench -- reliability\` started ${options.startedAt.toISOString()} on this repository; the`,
+    'file is written by that run (bench/reliability/write-report.ts), so it changes only when it is re-run.',
+    '',
+    '## Faults, fuzzing and security checks',
+    '',
+    'The fault suite (test/e2e/fault.test.ts) runs `sextant ingester` and `sextant api` as real processes on an',
+    'embedded PostgreSQL and a Mosquitto of its own, under scrape, remote-write and API load, and injects in turn:',
+    'a PostgreSQL restart, SIGKILL of the ingester mid-batch (twice), SIGKILL of the API, a broker restart.',
+    'The remote-write sender retries each request until 2xx, as Prometheus does; only 2xx counts as',
+    'acknowledged, and every acknowledged (series, time) must be stored exactly once. The fuzz tests',
+    '(`*.fuzz.test.ts`, fast-check) send hostile input to the exposition parser, the real remote-write',
+    'receiver and every API route with a body (taken from /api/openapi.json); the security checks',
+    '(test/e2e/security.test.ts) probe every parameter with SQL-injection and path-traversal values and grep',
+    'every log line of a debug-level stack for the secrets it was given.',
+    '',
+    ...suitesSection(options.suites),
+    '## Load and soak',
+    '',
+    ...soakSection(options.soak),
+    '## Reproduce',
+    '',
+    '```sh',
+    'npm run bench -- reliability                 # suites, then the 10-minute soak; rewrites this file',
+    'SOAK_SUITES=0 SOAK_MINUTES=2 SOAK_EXPORTERS=200 npm run bench -- reliability   # a short soak only',
+    'npx vitest run --project @sextant/e2e test/e2e/fault.test.ts test/e2e/security.test.ts   # the CI form',
+    '```',
+    '',
+    'Soak settings (environment): `SOAK_MINUTES` (10), `SOAK_WARMUP_MINUTES` (2), `SOAK_EXPORTERS` (1000),',
+    '`SOAK_SCRAPE_INTERVAL` (15, seconds), `SOAK_RW_RATE` (50000 samples/s), `SOAK_SAMPLE_EVERY` (30, seconds).',
+    'Everything listens on loopback; PostgreSQL is an embedded server in a temporary directory; the',
+    'shared servers of the machine are not touched. `SEXTANT_FUZZ_RUNS` (2000) scales the fuzz case counts.',
+    '',
+  ].join('\n');
+  await writeFile(REPORT, text);
+}
