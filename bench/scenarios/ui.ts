@@ -69,7 +69,7 @@ export const uiScenario: Scenario = {
     await ensureUi();
     const sizes = await scriptSizes();
     log(`initial scripts: ${sizes.initial.join(', ')}`);
-    const stack = await startUiStack(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', '1s');
+    const stack = await startUiStack(process.env.DATABASE_URL, '1s');
     const browser = await launchChromium(chromium);
     try {
       const token = (await (await fetch(`${stack.url}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: stack.adminPassword }) })).json()) as { accessToken: string };

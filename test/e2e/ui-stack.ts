@@ -26,22 +26,25 @@ export interface UiStack {
   close(): Promise<void>;
 }
 
-/** `sextant up` on a fresh database, every port free, a short scrape interval; answers its URL and admin password. */
-export async function startUiStack(databaseUrl: string, scrapeInterval = '1s'): Promise<UiStack> {
-  const database: TestDatabase = await createServerDatabase(databaseUrl);
+/**
+ * `sextant up` on a fresh database (one made on the server at `databaseUrl`, or its own embedded
+ * PostgreSQL without one), every port free, a short scrape interval; answers its URL and admin password.
+ */
+export async function startUiStack(databaseUrl: string | undefined, scrapeInterval = '1s'): Promise<UiStack> {
+  const database: TestDatabase | undefined = databaseUrl === undefined || databaseUrl === '' ? undefined : await createServerDatabase(databaseUrl);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'sextant-ui-'));
   let child: ChildProcess | undefined;
   const close = async () => {
-    await stopChild(child);
-    await database.drop();
+    await stopChild(child, 15_000);
+    await database?.drop();
     await rm(dataDir, { recursive: true, force: true });
   };
   try {
     child = spawn(process.execPath, [path.join(ROOT, 'cli/src/main.ts'), 'up'], {
       cwd: ROOT,
       env: {
-        ...process.env,
-        DATABASE_URL: database.url,
+        ...withoutDatabaseUrl(process.env),
+        ...(database === undefined ? {} : { DATABASE_URL: database.url }),
         SEXTANT_DATA_DIR: dataDir,
         SCRAPE_INTERVAL: scrapeInterval,
         API_PORT: '0',
@@ -71,6 +74,11 @@ export async function startUiStack(databaseUrl: string, scrapeInterval = '1s'): 
     await close();
     throw err;
   }
+}
+
+function withoutDatabaseUrl(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _omitted, ...rest } = env;
+  return rest;
 }
 
 /** Headless Chromium as the machine allows it (root: no sandbox; closed network: no background fetches); Playwright gives it a fresh profile. */

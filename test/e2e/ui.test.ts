@@ -7,7 +7,6 @@ import type { UiStack } from './ui-stack.ts';
 
 const CHROMIUM = findChromium();
 const ARTIFACTS = path.join(import.meta.dirname, 'artifacts');
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface Alert {
   id: string;
@@ -38,7 +37,8 @@ describe.skipIf(CHROMIUM === undefined)('the web UI against sextant up', () => {
 
   beforeAll(async () => {
     await ensureUi();
-    stack = await startUiStack(DATABASE_URL, '1s');
+    // Without DATABASE_URL, sextant up runs its own embedded PostgreSQL.
+    stack = await startUiStack(process.env.DATABASE_URL, '1s');
     browser = await launchChromium(CHROMIUM!);
     adminToken = await loginToken(stack.url, 'admin', stack.adminPassword);
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
