@@ -114,13 +114,12 @@ export const promqlScenario: Scenario = {
       // minute, so the block count must hold for over a minute.
       let previous = -1;
       const blocks = await waitFor('Prometheus compaction to settle', async () => {
-        const res = await fetch(`${promUrl}/api/v1/query?query=prometheus_tsdb_blocks_loaded`);
-        const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
-        const loaded = Number(body.data.result[0]?.value[1] ?? -1);
+        const text = await (await fetch(`${promUrl}/metrics`)).text();
+        const loaded = Number(/^prometheus_tsdb_blocks_loaded (\S+)$/m.exec(text)?.[1] ?? -1);
         const settled = loaded > 0 && loaded === previous;
         previous = loaded;
         return settled ? loaded : undefined;
-      }, { attempts: 20, timeoutMs: 600_000, intervalMs: 65_000 });
+      }, { attempts: 12, timeoutMs: 780_000, intervalMs: 65_000 });
       log(`Prometheus settled at ${blocks} blocks`);
 
       const secret = randomBytes(32).toString('base64url');
@@ -135,9 +134,12 @@ export const promqlScenario: Scenario = {
       const apiUrl = `http://127.0.0.1:${apiPort}`;
       await waitForHttp(`${apiUrl}/healthz`);
 
-      const end = lastMs / 1000;
+      // Steps fall half-way between the minute samples: on a sample, Prometheus 2.42's closed range
+      // start and Sextant's (and Prometheus 3's) open one would differ by that one sample.
+      const end = lastMs / 1000 + 30;
       const start = end - DAYS * 86_400;
-      const step = Math.ceil((end - start) / (POINTS - 1));
+      // A whole number of minutes, so every step stays half-way between samples.
+      const step = Math.ceil((end - start) / (POINTS - 1) / 60) * 60;
       const measurements: Measurement[] = [];
       for (const query of QUERIES) {
         const params = { query, start: String(start), end: String(end), step: String(step) };
@@ -165,7 +167,7 @@ export const promqlScenario: Scenario = {
       }
       return {
         peer: 'Prometheus 2.42 (Debian), blocks from promtool tsdb create-blocks-from openmetrics',
-        method: `${HOSTS * 4} series × ${DAYS} days of 1-minute samples (${HOSTS * 4 * samplesPerSeries(data)} samples), identical in PostgreSQL (plain partitions, loopback) and in Prometheus's TSDB. Each query: query_range over the ${DAYS} days at step ${step} s (${POINTS} points), answers checked equal, ${WARMUP} warm-up runs each, then ${RUNS} alternating sequential POSTs to \`sextant api\` (with a viewer token) and to Prometheus, ${os.cpus().length} CPUs.`,
+        method: `${HOSTS * 4} series × ${DAYS} days of 1-minute samples (${HOSTS * 4 * samplesPerSeries(data)} samples), identical in PostgreSQL (plain partitions, loopback) and in Prometheus's TSDB. Each query: query_range over the ${DAYS} days at step ${step} s (≤ ${POINTS} points, half-way between samples), answers checked equal, ${WARMUP} warm-up runs each, then ${RUNS} alternating sequential POSTs to \`sextant api\` (with a viewer token) and to Prometheus, ${os.cpus().length} CPUs.`,
         measurements,
       };
     } finally {
