@@ -18,7 +18,7 @@ export interface SuitesResult {
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const PROJECTS = ['@sextant/e2e', '@sextant/exposition', '@sextant/ingester', '@sextant/api', '@sextant/alertmanager-bridge'];
-const FILTERS = ['fault.test', 'security.test', '.fuzz.test'];
+const FILTERS = ['e2e/fault', 'e2e/security', '.fuzz.test'];
 
 export async function runSuites(log: (line: string) => void): Promise<SuitesResult> {
   const dir = await mkdtemp(path.join(tmpdir(), 'sextant-figures-'));
