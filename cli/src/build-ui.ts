@@ -29,7 +29,14 @@ export function uiBuildNeeded(uiDir: string, workspace = UI_WORKSPACE): boolean 
 /** `vite build` of the UI workspace (about 5 s); rejects when it fails or takes over `timeoutMs`. */
 export function buildUi(workspace = UI_WORKSPACE, timeoutMs = 120_000): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [VITE, 'build', '--logLevel', 'warn'], { cwd: workspace, stdio: ['ignore', 'inherit', 'inherit'], timeout: timeoutMs });
+    // A production build whatever the caller's NODE_ENV (vitest sets `test`, which would make Vite
+    // bundle Vue's development build and drop the service worker).
+    const child = spawn(process.execPath, [VITE, 'build', '--mode', 'production', '--logLevel', 'warn'], {
+      cwd: workspace,
+      env: { ...process.env, NODE_ENV: 'production' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+      timeout: timeoutMs,
+    });
     child.once('error', reject);
     child.once('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`vite build of the UI failed (${code ?? signal})`))));
   });

@@ -78,8 +78,8 @@ describe.skipIf(CHROMIUM === undefined)('the web UI against sextant up', () => {
     await expect.poll(() => row.getByTestId('status').textContent(), { timeout: 30_000 }).toBe('up');
     await expect.poll(() => page.getByTestId('live-indicator').getAttribute('data-state'), { timeout: 30_000 }).toBe('online');
     const first = await row.getByTestId('seen').textContent();
-    const cpu = await row.getByTestId('cpu').textContent();
-    expect(cpu).toMatch(/\d+\.\d %/);
+    // CPU is a rate: it has a value from the second scrape on.
+    await expect.poll(() => row.getByTestId('cpu').textContent(), { timeout: 20_000 }).toMatch(/\d+\.\d %/);
     const navigations: string[] = [];
     page.on('framenavigated', (frame) => navigations.push(frame.url()));
     await expect.poll(() => row.getByTestId('seen').textContent(), { timeout: 20_000 }).not.toBe(first);
@@ -107,6 +107,19 @@ describe.skipIf(CHROMIUM === undefined)('the web UI against sextant up', () => {
     const before = Number(await cpu.getAttribute('data-points'));
     await expect.poll(async () => Number(await cpu.getAttribute('data-points')), { timeout: 20_000 }).toBeGreaterThan(before);
     await page.screenshot({ path: path.join(ARTIFACTS, 'server-1280.png'), fullPage: true });
+    // Zoom into a chart with the wheel, then load just that window in detail.
+    const box = (await cpu.locator('canvas').first().boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2);
+    for (let i = 0; i < 5; i++) await page.mouse.wheel(0, -300);
+    const detail = page.getByRole('button', { name: /in detail$/ });
+    await detail.waitFor({ timeout: 10_000 });
+    const zoomed = page.waitForResponse((r) => r.url().includes(`/api/servers/${serverId}/metrics?`));
+    await detail.click();
+    const window = new URL((await zoomed).url());
+    const span = Date.parse(window.searchParams.get('to')!) - Date.parse(window.searchParams.get('from')!);
+    expect(span).toBeGreaterThan(0);
+    expect(span).toBeLessThan(6 * 3_600_000);
+    await expect.poll(() => page.getByRole('button', { name: 'Custom…' }).getAttribute('class')).toContain('primary');
   });
 
   it('toasts a firing alert, which can be acknowledged from the toast', async () => {
@@ -128,18 +141,21 @@ describe.skipIf(CHROMIUM === undefined)('the web UI against sextant up', () => {
     const manifest = (await (await fetch(`${stack.url}/manifest.webmanifest`)).json()) as { display: string; icons: unknown[] };
     expect(manifest.display).toBe('standalone');
     expect(manifest.icons.length).toBeGreaterThan(0);
-    // Runs in the page: waits (bounded) for the worker and the shell cache, then lists what is cached.
-    const cached = await page.evaluate<string[]>(`(async () => {
-      await navigator.serviceWorker.ready;
+    // Runs in the page: waits (bounded, 15 s) for the worker and the shell cache, then lists what is cached.
+    const { cached, worker } = await page.evaluate<{ cached: string[]; worker: string }>(`(async () => {
       await fetch('/api/servers');
       let urls = [];
-      for (let i = 0; i < 100 && !urls.includes('/'); i++) {
+      let worker = 'none';
+      for (let i = 0; i < 150 && (!urls.includes('/') || worker !== 'activated'); i++) {
+        const registration = await navigator.serviceWorker.getRegistration();
+        worker = registration?.active?.state ?? registration?.installing?.state ?? registration?.waiting?.state ?? 'none';
         urls = [];
         for (const name of await caches.keys()) for (const r of await (await caches.open(name)).keys()) urls.push(new URL(r.url).pathname);
-        if (!urls.includes('/')) await new Promise((resolve) => setTimeout(resolve, 100));
+        await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      return urls;
+      return { cached: urls, worker };
     })()`);
+    expect(worker).toBe('activated');
     expect(cached).toContain('/');
     expect(cached.some((u) => u.startsWith('/assets/'))).toBe(true);
     expect(cached.filter((u) => u.startsWith('/api') || u.startsWith('/mqtt'))).toEqual([]);

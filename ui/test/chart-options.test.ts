@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SeriesPoint } from '../src/api/types.ts';
-import { buildTimeSeriesOption, chartDescription, formatValue, SERVER_CHARTS, SYMBOLS_UP_TO, toPairs } from '../src/charts/chart-options.ts';
+import { buildTimeSeriesOption, chartDescription, formatValue, SERVER_CHARTS, SYMBOLS_UP_TO, toPairs, zoomWindow } from '../src/charts/chart-options.ts';
 
 const point = (timestamp: string, cpuUsage: number | null, extra: Partial<SeriesPoint> = {}): SeriesPoint => ({
   timestamp, samples: 1, cpuUsage, memoryUsage: 40, diskUsage: 50, load1: 0.5, netRxBps: 1500, netTxBps: 250, ...extra,
@@ -71,5 +71,10 @@ describe('chart option builders', () => {
     const dark = buildTimeSeriesOption(spec('cpu'), [], { ...ctx, dark: true });
     const light = buildTimeSeriesOption(spec('cpu'), [], ctx);
     expect(dark.xAxis.axisLabel.color).not.toBe(light.xAxis.axisLabel.color);
+  });
+
+  it('turns a zoom into the time window it shows', () => {
+    expect(zoomWindow(ctx, 0, 100)).toBeNull();
+    expect(zoomWindow(ctx, 25, 50)).toEqual({ fromMs: ctx.fromMs + 15 * 60_000, toMs: ctx.fromMs + 30 * 60_000 });
   });
 });

@@ -115,6 +115,27 @@ describe('alerts store', () => {
     expect(store.toasts).toHaveLength(MAX_TOASTS);
   });
 
+  it('raises a desktop notification only when turned on and permitted', () => {
+    const shown: Array<{ title: string; body: string | undefined }> = [];
+    class FakeNotification {
+      static permission = 'granted';
+      constructor(title: string, options?: NotificationOptions) {
+        shown.push({ title, body: options?.body });
+      }
+    }
+    vi.stubGlobal('Notification', FakeNotification);
+    try {
+      const store = useAlertsStore();
+      store.applyLive(liveAlert(alert({ annotations: { summary: 'first' } }), 'firing'));
+      expect(shown).toEqual([]);
+      useSettingsStore().desktopNotifications = true;
+      store.applyLive(liveAlert(alert({ severity: 'critical', annotations: { summary: 'disk full' } }), 'firing'));
+      expect(shown).toEqual([{ title: 'Sextant: critical', body: 'disk full' }]);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('reports a refused acknowledgement and moves resolved alerts to history', async () => {
     const store = useAlertsStore();
     const a = alert();

@@ -142,3 +142,10 @@ export function buildTimeSeriesOption(spec: ChartSpec, points: readonly SeriesPo
 }
 
 export type TimeSeriesOption = ReturnType<typeof buildTimeSeriesOption>;
+
+/** The time window a zoom of `startPercent`–`endPercent` of the range shows; null when it is (nearly) the whole range. */
+export function zoomWindow(ctx: Pick<ChartContext, 'fromMs' | 'toMs'>, startPercent: number, endPercent: number): { fromMs: number; toMs: number } | null {
+  if (startPercent <= 0.5 && endPercent >= 99.5) return null;
+  const span = ctx.toMs - ctx.fromMs;
+  return { fromMs: Math.round(ctx.fromMs + (span * startPercent) / 100), toMs: Math.round(ctx.fromMs + (span * endPercent) / 100) };
+}

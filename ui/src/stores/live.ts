@@ -59,6 +59,8 @@ export const useLiveStore = defineStore('live', () => {
       reconnectPeriod: 2000,
       connectTimeout: 10_000,
       clean: true,
+      // Native timers: the default runs them in a blob: worker, which the page's CSP forbids.
+      timerVariant: 'native',
       // Every (re)connect presents the newest access token.
       transformWsUrl: (url, options, mqttClient) => {
         options.password = auth.accessToken ?? '';
