@@ -26,6 +26,10 @@ export const apiConfigSchema = z.object({
   API_UI_DIR: z.string().default(path.resolve(import.meta.dirname, '../../ui/dist')).transform((p) => path.resolve(p)),
   /** Lifetime of a refresh token. Default 7d. */
   API_REFRESH_TTL: positiveDuration.default(7 * 86_400_000),
+  /** PEM certificate (chain) file; with API_TLS_KEY_FILE the API serves HTTPS. Default unset (HTTP). */
+  API_TLS_CERT_FILE: z.string().optional(),
+  /** PEM private key file for API_TLS_CERT_FILE. Default unset. */
+  API_TLS_KEY_FILE: z.string().optional(),
 });
 
 export type ApiConfig = z.output<typeof apiConfigSchema>;
@@ -41,4 +45,5 @@ export const apiEnvHelp = [
   { name: 'API_TRUST_PROXY', default: 'false', description: 'trust X-Forwarded-For/-Proto from a reverse proxy' },
   { name: 'API_UI_DIR', default: 'ui/dist', description: 'built UI served at /' },
   { name: 'API_REFRESH_TTL', default: '7d', description: 'lifetime of a refresh token' },
+  { name: 'API_TLS_CERT_FILE / API_TLS_KEY_FILE', default: '(unset)', description: 'PEM certificate and key files: the API (and /mqtt) serve HTTPS' },
 ] as const;

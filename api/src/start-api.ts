@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
+import { createServer as createSecureServer } from 'node:https';
 import { startAlertEngine } from './alerts/alert-engine.ts';
 import type { AlertEngine, AlertEngineOptions } from './alerts/alert-engine.ts';
 import { createApp } from './create-app.ts';
@@ -9,7 +11,7 @@ import type { AlertEvents } from './mqtt/alert-events.ts';
 
 /** A listening API. */
 export interface RunningApi {
-  /** `http://host:port`, e.g. `http://127.0.0.1:8080`. */
+  /** `http://host:port` (`https://` with API_TLS_CERT_FILE), e.g. `http://127.0.0.1:8080`. */
   url: string;
   app: ApiApp;
   server: Server;
@@ -31,8 +33,11 @@ export interface StartApiOptions extends CreateAppOptions {
  * alert engine competing for the evaluation lease.
  */
 export async function startApi(options: StartApiOptions): Promise<RunningApi> {
+  const { API_TLS_CERT_FILE: certFile, API_TLS_KEY_FILE: keyFile } = options.config;
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new Error('API_TLS_CERT_FILE and API_TLS_KEY_FILE must be set together');
+  const tls = certFile !== undefined && keyFile !== undefined ? { cert: await readFile(certFile), key: await readFile(keyFile) } : undefined;
   const app = createApp(options);
-  const listening = createServer(app.callback());
+  const listening: Server = tls === undefined ? createServer(app.callback()) : createSecureServer(tls, app.callback());
   await new Promise<void>((resolve, reject) => {
     listening.once('error', reject);
     listening.listen(options.config.API_PORT, options.config.API_HOST, () => {
@@ -45,7 +50,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
   listening.headersTimeout = 15_000;
   const { port } = listening.address() as AddressInfo;
   const host = options.config.API_HOST.includes(':') ? `[${options.config.API_HOST}]` : options.config.API_HOST;
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  const url = `${tls === undefined ? 'http' : 'https'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   options.log.info({ url }, 'api listening');
   const alertEngine = options.alertEngine === false
     ? undefined
