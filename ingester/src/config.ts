@@ -26,6 +26,7 @@ export const ingesterEnvHelp: readonly { name: string; default: string; descript
   { name: 'SCRAPE_SHARDS', default: '1', description: 'ingesters sharing the targets: each scrapes those whose address hashes (Prometheus hashmod) to its SCRAPE_SHARD' },
   { name: 'SCRAPE_SHARD', default: '0', description: "this ingester's shard, 0 to SCRAPE_SHARDS − 1" },
   { name: 'REMOTE_WRITE_AUTH', default: 'token', description: 'token: /api/v1/write needs a bearer API token with the remote_write scope; open: anyone may write' },
+  { name: 'INGESTER_TLS_CERT_FILE / INGESTER_TLS_KEY_FILE', default: '(unset)', description: 'PEM certificate and key files: /api/v1/write and the rest over HTTPS' },
   { name: 'INGEST_BUFFER_MAX_BYTES', default: '268435456', description: 'bytes of scrape results kept on disk (SEXTANT_DATA_DIR/ingest-buffer) while PostgreSQL is unreachable; the oldest go first' },
 ];
 
@@ -45,11 +46,18 @@ export const ingesterConfigSchema = z
     SCRAPE_SHARD: z.coerce.number().int().min(0).default(0),
     REMOTE_WRITE_AUTH: z.enum(['token', 'open']).default('token'),
     INGEST_BUFFER_MAX_BYTES: z.coerce.number().int().min(1024 * 1024, 'must be at least 1 MiB').default(256 * 1024 * 1024),
+    /** PEM certificate (chain) file; with INGESTER_TLS_KEY_FILE the ingester serves HTTPS. Default unset. */
+    INGESTER_TLS_CERT_FILE: z.string().optional(),
+    /** PEM private key file for INGESTER_TLS_CERT_FILE. Default unset. */
+    INGESTER_TLS_KEY_FILE: z.string().optional(),
   })
   .superRefine((c, ctx) => {
     // Prometheus refuses the same (config.go: "scrape timeout greater than scrape interval").
     if (c.SCRAPE_TIMEOUT !== undefined && c.SCRAPE_TIMEOUT > c.SCRAPE_INTERVAL) {
       ctx.addIssue({ code: 'custom', path: ['SCRAPE_TIMEOUT'], message: 'must not be longer than SCRAPE_INTERVAL' });
+    }
+    if ((c.INGESTER_TLS_CERT_FILE === undefined) !== (c.INGESTER_TLS_KEY_FILE === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['INGESTER_TLS_KEY_FILE'], message: 'set both INGESTER_TLS_CERT_FILE and INGESTER_TLS_KEY_FILE, or neither' });
     }
     if (c.SCRAPE_SHARD >= c.SCRAPE_SHARDS) {
       ctx.addIssue({ code: 'custom', path: ['SCRAPE_SHARD'], message: 'must be less than SCRAPE_SHARDS' });

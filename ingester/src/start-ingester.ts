@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
@@ -53,12 +54,17 @@ export async function startIngester(options: StartIngesterOptions): Promise<Runn
   const writer = createWriter({ pool: storage.pool, log });
   const snapshots = createSnapshotDeriver({ pool: storage.pool, log });
   const sink = createIngestSink({ writer, snapshots });
+  const tls =
+    config.INGESTER_TLS_CERT_FILE !== undefined && config.INGESTER_TLS_KEY_FILE !== undefined
+      ? { cert: await readFile(config.INGESTER_TLS_CERT_FILE), key: await readFile(config.INGESTER_TLS_KEY_FILE) }
+      : undefined;
   const server = createIngesterServer({
     sink: (batch) => sink(batch, 'remote-write'),
     pool: storage.pool,
     log,
     registry: options.registry,
     remoteWriteAuth: config.REMOTE_WRITE_AUTH,
+    ...(tls === undefined ? {} : { tls }),
   });
   const buffer = await openDiskBuffer({ dir: path.join(options.dataDir, 'ingest-buffer'), maxBytes: config.INGEST_BUFFER_MAX_BYTES, log });
   const buffered = createBufferedSink({ sink, buffer, log });

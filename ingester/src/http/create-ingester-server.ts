@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createSecureServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
@@ -32,6 +33,8 @@ export interface IngesterServerOptions {
   ready?: () => boolean;
   /** How long `close()` waits for requests in flight before cutting connections (ms); default 10 000. */
   closeTimeoutMs?: number;
+  /** PEM certificate and key: serve HTTPS. Default none (HTTP). */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 /** The ingester's HTTP server: `POST /api/v1/write`, `GET /metrics`, `/healthz`, `/readyz`. */
@@ -99,13 +102,14 @@ export function createIngesterServer(options: IngesterServerOptions): IngesterSe
     return text(res, 404, 'not found');
   }
 
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     route(req, res).catch((err: unknown) => {
       log.error({ err, url: req.url }, 'request failed');
       if (!res.headersSent) text(res, 500, 'internal error');
       else res.destroy();
     });
-  });
+  };
+  const server: Server = options.tls === undefined ? createServer(handle) : createSecureServer(options.tls, handle);
   let url: string | undefined;
   let closing: Promise<void> | undefined;
 
@@ -120,7 +124,7 @@ export function createIngesterServer(options: IngesterServerOptions): IngesterSe
         server.listen(port, host, () => {
           server.off('error', reject);
           const address = server.address() as AddressInfo;
-          url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+          url = `${options.tls === undefined ? 'http' : 'https'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
           log.info({ url }, 'ingester listening');
           resolve(url);
         });
