@@ -1,7 +1,7 @@
 // Security checks on the running stack (`sextant api`, `sextant ingester`, `sextant exporter` as real
 // processes at LOG_LEVEL=debug): SQL-injection and path-traversal probes on every parameter of every
 // route in the OpenAPI document and on the static UI path; the secrets the stack was given or
-// handed out never appear in any log line; the exporter serves HTTPS from certificate files.
+// handed out never appear in any log line; the exporter, ingester and API serve HTTPS from certificate files.
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -221,24 +221,46 @@ describe('security of the running stack', () => {
     recordFigure({ suite: 'security', name: 'static UI path traversal probes', value: STATIC_PROBES.length });
   });
 
-  it('the exporter serves HTTPS from EXPORTER_TLS_CERT_FILE / EXPORTER_TLS_KEY_FILE', async () => {
+  it('the exporter, the ingester and the API serve HTTPS from certificate files', async () => {
     const cert = path.join(dir, 'cert.pem');
     const key = path.join(dir, 'key.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-    const port = await freePort();
-    exporter = await startSextant({ command: 'exporter', env: { EXPORTER_PORT: String(port), EXPORTER_TLS_CERT_FILE: cert, EXPORTER_TLS_KEY_FILE: key, LOG_LEVEL: 'warn' } });
     const ca = await readFile(cert);
-    const body = await waitFor('the exporter over HTTPS', () =>
-      new Promise<string | undefined>((resolve) => {
-        https.get({ host: '127.0.0.1', port, path: '/metrics', ca }, (res) => {
+    const get = (port: number, p: string) =>
+      new Promise<{ status: number; text: string } | undefined>((resolve) => {
+        https.get({ host: '127.0.0.1', port, path: p, ca }, (res) => {
           let text = '';
           res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => resolve(res.statusCode === 200 ? text : undefined));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
         }).once('error', () => resolve(undefined));
-      }), { timeoutMs: 30_000 });
-    expect(body).toMatch(/^node_cpu_seconds_total\{/m);
-    // Plain HTTP on the same port is not answered with metrics.
-    const plain = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '');
-    expect(plain).not.toMatch(/node_cpu_seconds_total/);
-  }, 60_000);
+      });
+    const [exporterPort, tlsIngesterPort, tlsApiPort] = [await freePort(), await freePort(), await freePort()];
+    exporter = await startSextant({ command: 'exporter', env: { EXPORTER_PORT: String(exporterPort), EXPORTER_TLS_CERT_FILE: cert, EXPORTER_TLS_KEY_FILE: key, LOG_LEVEL: 'warn' } });
+    const metrics = await waitFor('the exporter over HTTPS', async () => ((await get(exporterPort, '/metrics'))?.status === 200 ? (await get(exporterPort, '/metrics'))!.text : undefined), { timeoutMs: 30_000 });
+    expect(metrics).toMatch(/^node_cpu_seconds_total\{/m);
+    const tlsIngester = await startSextant({
+      command: 'ingester',
+      env: { DATABASE_URL: postgres.url, SEXTANT_DATA_DIR: path.join(dir, 'ingester-tls'), INGESTER_PORT: String(tlsIngesterPort), INGESTER_TLS_CERT_FILE: cert, INGESTER_TLS_KEY_FILE: key, LOG_LEVEL: 'warn' },
+    });
+    const tlsApi = await startSextant({
+      command: 'api',
+      env: { DATABASE_URL: postgres.url, SEXTANT_DATA_DIR: path.join(dir, 'api-tls'), API_PORT: String(tlsApiPort), MQTT_PORT: String(await freePort()), JWT_SECRET, API_TLS_CERT_FILE: cert, API_TLS_KEY_FILE: key, LOG_LEVEL: 'warn' },
+    });
+    try {
+      expect(await waitFor('the ingester over HTTPS', async () => ((await get(tlsIngesterPort, '/healthz'))?.status === 200 ? true : undefined), { timeoutMs: 60_000, intervalMs: 300, attempts: 300 })).toBe(true);
+      const openapi = await waitFor('the API over HTTPS', async () => {
+        const res = await get(tlsApiPort, '/api/openapi.json');
+        return res?.status === 200 ? res.text : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 300, attempts: 300 });
+      expect(JSON.parse(openapi)).toHaveProperty('paths');
+      // Plain HTTP on the TLS ports is not answered.
+      for (const port of [exporterPort, tlsIngesterPort, tlsApiPort]) {
+        const plain = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '');
+        expect(plain, `plain HTTP on ${port}`).not.toMatch(/^# (HELP|TYPE)/m);
+      }
+    } finally {
+      await tlsApi.stop();
+      await tlsIngester.stop();
+    }
+  }, 180_000);
 });
