@@ -153,4 +153,14 @@ describe('Prometheus HTTP API', () => {
     const writer = await t.apiToken('admin', ['remote_write']);
     expect((await post('/api/v1/query', { query: '1', time: '10' }, writer)).status).toBe(403);
   });
+
+  it("accepts basic auth with an API token as the password (Grafana's and Prometheus's basic_auth), nothing else", async () => {
+    const reader = await t.apiToken('viewer', ['read']);
+    const basic = (user: string, password: string) => ({ Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+    const ok = await t.request('/api/v1/query?query=vector(2)&time=10', { headers: basic('grafana', reader) });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ status: 'success', data: { result: [{ value: [10, '2'] }] } });
+    expect((await t.request('/api/v1/query?query=1', { headers: basic('admin', t.users.admin.password) })).status).toBe(401);
+    expect((await t.request('/api/v1/query?query=1', { headers: basic('grafana', `${reader}x`) })).status).toBe(401);
+  });
 });

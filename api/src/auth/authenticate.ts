@@ -11,7 +11,7 @@ import type { JwtKeys } from './jwt-keys.ts';
 
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="sextant"' };
 
-/** Finds who is calling, from `Authorization: Bearer <access JWT | sxt_ API token>`; 401 when nobody valid. */
+/** Finds who is calling, from `Authorization: Bearer <access JWT | sxt_ API token>` (or basic auth with an API token); 401 when nobody valid. */
 export type Authenticate = (ctx: Context) => Promise<Principal>;
 
 /**
@@ -40,11 +40,12 @@ export function createAuthenticate({ keys, pool }: { keys: JwtKeys; pool: pg.Poo
 
   return async (ctx) => {
     const header = ctx.get('Authorization');
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (match === null) {
-      throw new ApiError(401, 'UNAUTHENTICATED', header === '' ? 'authentication required' : 'use Authorization: Bearer <token>', { headers: CHALLENGE });
+    const credential = bearerCredential(header);
+    if (credential === undefined) {
+      throw new ApiError(401, 'UNAUTHENTICATED', header === '' ? 'authentication required' : 'use Authorization: Bearer <token>, or basic auth with an API token as the password', {
+        headers: CHALLENGE,
+      });
     }
-    const credential = match[1]!;
     if (isApiToken(credential)) {
       const token = await verifyApiToken(pool, credential);
       if (token === null) throw new ApiError(401, 'UNAUTHENTICATED', 'the API token is unknown, revoked or expired', { headers: CHALLENGE });
@@ -64,6 +65,20 @@ export function createAuthenticate({ keys, pool }: { keys: JwtKeys; pool: pg.Poo
     if (principal === undefined) throw new ApiError(401, 'UNAUTHENTICATED', 'the access token is invalid or expired', { headers: CHALLENGE });
     return principal;
   };
+}
+
+/**
+ * The credential of `Authorization: Bearer <credential>`, or the password of `Basic` when it is an API
+ * token (what Grafana's Prometheus data source and Prometheus's `basic_auth` send; any user name).
+ */
+function bearerCredential(header: string): string | undefined {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (bearer !== null) return bearer[1];
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (basic === null) return undefined;
+  const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const password = decoded.slice(decoded.indexOf(':') + 1);
+  return decoded.includes(':') && isApiToken(password) ? password : undefined;
 }
 
 /** The scope an API token needs for `route`: the route's own, else `read` for GET/HEAD and `write` otherwise. */
