@@ -2,7 +2,7 @@
 // alert-evaluation lease is SIGKILLed while an alert is pending, and the survivor carries the alert
 // on (firing after `for` counted from the first breaching snapshot, then resolving), with no
 // transition lost or written twice.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
@@ -102,6 +102,8 @@ describe('alert evaluation across two API processes', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'sextant-e2e-failover-'));
+    // Embedded PostgreSQL (no DATABASE_URL) runs as another user, which must reach its data dir.
+    await chmod(dir, 0o755);
     let url = process.env.DATABASE_URL;
     if (url === undefined || url === '') {
       embedded = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), log });
@@ -124,7 +126,8 @@ describe('alert evaluation across two API processes', () => {
     });
     await listener.query('LISTEN sextant_alert');
 
-    apis.push(...(await Promise.all([startApi('api-a', url), startApi('api-b', url)])));
+    apis.push(await startApi('api-a', url));
+    apis.push(await startApi('api-b', url));
     for (const api of apis) {
       const client = mqtt.connect(`mqtt://127.0.0.1:${api.mqttPort}`, { username: 'admin', password: ADMIN_PASSWORD, reconnectPeriod: 0, connectTimeout: 5000 });
       client.on('error', () => undefined);
