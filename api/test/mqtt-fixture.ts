@@ -142,12 +142,24 @@ export class MosquittoSub {
 export function connectClient(url: string, options: IClientOptions): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
     const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5_000, ...options });
-    client.once('connect', () => resolve(client));
-    client.once('error', (err) => {
+    const failed = (err: Error) => {
+      settle();
       client.end(true);
       reject(err);
+    };
+    const closed = () => failed(new Error('connection closed before CONNACK'));
+    // Only the first connection is watched: a client with `reconnectPeriod` meets refused attempts
+    // later (a broker restarting) and must keep trying, not be ended by these handlers.
+    const settle = () => {
+      client.off('error', failed);
+      client.off('close', closed);
+    };
+    client.once('connect', () => {
+      settle();
+      resolve(client);
     });
-    client.once('close', () => reject(new Error('connection closed before CONNACK')));
+    client.on('error', failed);
+    client.on('close', closed);
   });
 }
 

@@ -172,7 +172,9 @@ describe('MQTT fan-out to an external Mosquitto', () => {
       await startBroker();
       alertEvents = createAlertEvents();
       const config = mqttConfigSchema.parse({ MQTT_URL: url(), MQTT_USERNAME: publisher.username, MQTT_PASSWORD: publisher.password });
-      fanout = await startMqtt({ config, storage: fleet.storage, log, alertEvents });
+      // Backoff capped at 0.5 s: however long the broker is away below (a loaded machine stretches
+      // it), Sextant is back within a second of the broker, not after a 30 s doubling.
+      fanout = await startMqtt({ config, storage: fleet.storage, log, alertEvents, reconnect: { minBackoffMs: 100, maxBackoffMs: 500 } });
       await waitForRetained(url(), { username: fleet.users.viewer.username, password: token }, mqttSnapshotTopic(serverId));
     });
 
@@ -276,7 +278,7 @@ describe('MQTT fan-out to an external Mosquitto', () => {
         alertEvents.emit(alertOf(serverId, 4));
         expect(sink.pending).toBeGreaterThanOrEqual(3);
         received.length = 0;
-        // Sextant's reconnection backoff (0.5 s doubling, with jitter) may take some seconds here.
+        // Sextant's reconnection backoff is capped at 0.5 s here (see beforeAll).
         await startBroker();
         const latest = await waitFor('latest snapshot after reconnection', () => Promise.resolve(received.find((m) => m.topic === mqttSnapshotTopic(serverId) && JSON.parse(m.payload).cpu_usage === 72)), { timeoutMs: 40_000, intervalMs: 50, attempts: 800 });
         expect(mqttSnapshotSchema.parse(JSON.parse(latest.payload)).cpu_usage).toBe(72);

@@ -27,6 +27,8 @@ export interface StartMqttOptions {
   alertEvents: AlertEvents;
   /** Checks an access JWT given as password (the API's `verifyAccessToken` with its keys); without it JWTs are refused. */
   verifyAccessToken?: AccessTokenVerifier;
+  /** With MQTT_URL: reconnection backoff to the external broker (defaults 500 ms doubling up to 30 000 ms). */
+  reconnect?: { minBackoffMs?: number; maxBackoffMs?: number };
 }
 
 /** Sextant's MQTT side, running. */
@@ -68,6 +70,7 @@ export async function startMqtt(options: StartMqttOptions): Promise<MqttFanout> 
         password: config.MQTT_PASSWORD,
         log,
         eventLimit: config.MQTT_ALERT_QUEUE,
+        ...options.reconnect,
         relay: (topic, payload, qos) => relayInto(broker, topic, payload, qos),
       });
     }
