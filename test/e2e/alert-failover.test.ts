@@ -68,9 +68,10 @@ describe('alert evaluation across two API processes', () => {
   /** Writes one snapshot and wakes the evaluator up the way the ingester does (ingester/src/snapshots). */
   const feed = async (cpu: number): Promise<void> => {
     const t = Date.now();
+    // Recorded first: a periodic pass may see the row before this function returns.
+    fed.push({ t, cpu });
     await storage.pool.query('INSERT INTO metrics_snapshots (server_id, "timestamp", cpu_usage) VALUES ($1, $2, $3)', [serverId, new Date(t), cpu]);
     await storage.pool.query('UPDATE servers SET last_seen_at = $2 WHERE id = $1', [serverId, new Date(t)]);
-    fed.push({ t, cpu });
     for (const payload of encodeIngestNotifications({ serverIds: [serverId], timestamp: new Date(t).toISOString() })) {
       await storage.pool.query('SELECT pg_notify($1, $2)', [INGEST_CHANNEL, payload]);
     }
@@ -213,7 +214,7 @@ describe('alert evaluation across two API processes', () => {
     firingSeen = true;
     // `for` counts from the first breaching snapshot, not from the takeover: it fires at the first
     // observation at or past t0 + for, which is no later than the first snapshot written then.
-    const due = fed.find((s) => s.t >= t0 + FOR_MS)!;
+    const due = await waitFor('a snapshot at or past t0 + for', () => Promise.resolve(fed.find((s) => s.t >= t0 + FOR_MS)), { timeoutMs: 5000 });
     expect(firing.id).toBe(pending.id);
     expect(firing.timestamp.getTime()).toBe(t0);
     expect(firing.fired_at!.getTime()).toBeGreaterThanOrEqual(t0 + FOR_MS);
