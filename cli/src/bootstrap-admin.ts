@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type pg from 'pg';
 import type { EnvDoc } from './env-help.ts';
-import { createUser, generatePassword, hasUsers } from './users.ts';
+import { hashPassword } from '@sextant/auth';
+import { generatePassword, hasUsers } from './users.ts';
 
 /** Settings of the admin created when no user exists. */
 export const adminConfigSchema = z.object({
@@ -18,12 +19,32 @@ export const adminEnvHelp: readonly EnvDoc[] = [
 
 /**
  * Creates the admin when the users table is empty and answers the start-up summary line for it
- * (with a generated password, shown this once), or undefined when users already exist.
+ * (with a generated password, shown this once), or undefined when users already exist. Safe when
+ * several processes start at once on a new database: one creates the admin, the others see it.
  */
 export async function bootstrapAdmin(pool: pg.Pool, config: z.output<typeof adminConfigSchema>): Promise<string | undefined> {
   if (await hasUsers(pool)) return undefined;
   const password = config.SEXTANT_ADMIN_PASSWORD ?? generatePassword();
-  await createUser(pool, { username: config.SEXTANT_ADMIN_USER, password, role: 'admin' });
+  const hash = await hashPassword(password);
+  const client = await pool.connect();
+  let created: boolean;
+  try {
+    await client.query('BEGIN');
+    // Serialises the check and the insert across processes; released at commit.
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('sextant:bootstrap-admin'))");
+    const insert = await client.query(
+      "INSERT INTO users (username, password_hash, role) SELECT $1, $2, 'admin' WHERE NOT EXISTS (SELECT 1 FROM users)",
+      [config.SEXTANT_ADMIN_USER, hash],
+    );
+    await client.query('COMMIT');
+    created = insert.rowCount === 1;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+  if (!created) return undefined;
   const shown = config.SEXTANT_ADMIN_PASSWORD === undefined ? `password ${password}  (shown once: keep it)` : 'password from SEXTANT_ADMIN_PASSWORD';
   return `  admin     user ${config.SEXTANT_ADMIN_USER}, ${shown}`;
 }
