@@ -34,6 +34,8 @@ export interface SoakSample {
   scrapeAgeS: number;
   /** Batches waiting in the ingester's disk buffer. */
   buffered: number;
+  /** Buffered batches dropped so far (the buffer was full, INGEST_BUFFER_MAX_BYTES). */
+  dropped: number;
   apiP99Ms: number;
   apiRps: number;
   rwAckedPerS: number;
@@ -118,6 +120,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         rss: { ingester: rssMiB(ingester.pid()), api: rssMiB(api.pid()), 'postgresql (Pss)': treePssMiB(postmaster), 'load generator': process.memoryUsage.rss() / 1048576 },
         scrapeAgeS: age.rows[0]?.age ?? Number.NaN,
         buffered: Number(/^sextant_ingester_buffer_batches (\S+)$/m.exec(metrics)?.[1] ?? Number.NaN),
+        dropped: Number(/^sextant_ingester_buffer_dropped_batches_total (\S+)$/m.exec(metrics)?.[1] ?? Number.NaN),
         apiP99Ms: cannon.latency.p99,
         apiRps: cannon.requests.average,
         rwAckedPerS: ((rw.acked - lastAcked) * 1000) / (now - lastAt),
@@ -125,7 +128,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       lastAcked = rw.acked;
       lastAt = now;
       samples.push(sample);
-      log(`t=${sample.minute.toFixed(1)}m load=${sample.load1} rss ingester=${sample.rss.ingester!.toFixed(0)} api=${sample.rss.api!.toFixed(0)} pg=${sample.rss['postgresql (Pss)']!.toFixed(0)} MiB; scrape age ${sample.scrapeAgeS.toFixed(1)}s; buffered ${sample.buffered}; API p99 ${sample.apiP99Ms} ms at ${sample.apiRps}/s (${cannon.non2xx} non-2xx); rw ${sample.rwAckedPerS.toFixed(0)}/s`);
+      log(`t=${sample.minute.toFixed(1)}m load=${sample.load1} rss ingester=${sample.rss.ingester!.toFixed(0)} api=${sample.rss.api!.toFixed(0)} pg=${sample.rss['postgresql (Pss)']!.toFixed(0)} MiB; scrape age ${sample.scrapeAgeS.toFixed(1)}s; buffered ${sample.buffered} (dropped ${sample.dropped}); API p99 ${sample.apiP99Ms} ms at ${sample.apiRps}/s (${cannon.non2xx} non-2xx); rw ${sample.rwAckedPerS.toFixed(0)}/s`);
     }
   } finally {
     await rw.stop();

@@ -1,6 +1,6 @@
 // Writes docs/reliability.md from one `npm run bench -- reliability` run: the suites' figures (faults,
 // samples, duplicates, fuzz cases, security probes) and the soak's (load held, lag, latency, memory).
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { SoakResult } from './soak.ts';
@@ -59,22 +59,34 @@ function soakSection(soak: SoakResult | undefined): string[] {
     `| remote-write request latency p99 (2000 samples) | ${f(soak.rwLatencyP99Ms, 0)} ms |`,
     `| API latency p99 per window after warm-up, median / worst | ${f(p99s[Math.floor(p99s.length / 2)] ?? Number.NaN, 0)} ms / ${f(p99s.at(-1) ?? Number.NaN, 0)} ms |`,
     `| oldest last scrape over all servers, worst after warm-up | ${f(Math.max(...after.map((s) => s.scrapeAgeS)))} s |`,
-    `| ingester disk-buffer batches, worst | ${Math.max(...soak.samples.map((s) => s.buffered))} |`,
+    `| ingester disk-buffer batches, worst / dropped when full (scrapes lost) | ${Math.max(...soak.samples.map((s) => s.buffered))} / ${soak.samples.at(-1)?.dropped ?? 'n/a'} |`,
     ...names.map((n) => `| ${n} memory growth after ${o.warmupMinutes} min warm-up (target < 10 %) | ${f(growth(soak, n))} % |`),
     '',
     'Over time (one row per sample window; memory in MiB: RSS, PostgreSQL as the Pss sum of its processes):',
     '',
-    `| min | load1 | ${names.join(' | ')} | oldest scrape s | buffered | API p99 ms | API req/s | remote-write acked/s |`,
-    `|---:|---:|${names.map(() => '---:').join('|')}|---:|---:|---:|---:|---:|`,
+    `| min | load1 | ${names.join(' | ')} | oldest scrape s | buffered | dropped | API p99 ms | API req/s | remote-write acked/s |`,
+    `|---:|---:|${names.map(() => '---:').join('|')}|---:|---:|---:|---:|---:|---:|`,
     ...soak.samples.map(
-      (s) => `| ${f(s.minute)} | ${f(s.load1)} | ${names.map((n) => f(s.rss[n]!, 0)).join(' | ')} | ${f(s.scrapeAgeS)} | ${s.buffered} | ${s.apiP99Ms} | ${f(s.apiRps, 0)} | ${f(s.rwAckedPerS, 0)} |`,
+      (s) => `| ${f(s.minute)} | ${f(s.load1)} | ${names.map((n) => f(s.rss[n]!, 0)).join(' | ')} | ${f(s.scrapeAgeS)} | ${s.buffered} | ${s.dropped ?? 'n/a'} | ${s.apiP99Ms} | ${f(s.apiRps, 0)} | ${f(s.rwAckedPerS, 0)} |`,
     ),
     '',
   ];
   return lines;
 }
 
-export async function writeReport(options: { suites?: SuitesResult; soak?: SoakResult; startedAt: Date }): Promise<void> {
+/**
+ * With `append` (SOAK_APPEND=1), adds this run's soak as one more section of the existing report,
+ * before "Reproduce", and keeps the rest: a second soak at another load beside the first.
+ */
+export async function writeReport(options: { suites?: SuitesResult; soak?: SoakResult; startedAt: Date; append?: boolean }): Promise<void> {
+  if (options.append === true && options.soak !== undefined) {
+    const existing = await readFile(REPORT, 'utf8');
+    const at = existing.indexOf('## Reproduce');
+    const o = options.soak.options;
+    const section = [`## Load and soak: ${o.exporters} exporters every ${o.scrapeIntervalS} s plus ${o.rate} samples/s (run started ${options.startedAt.toISOString()})`, '', ...soakSection(options.soak)].join('\n');
+    await writeFile(REPORT, at < 0 ? `${existing}\n${section}\n` : `${existing.slice(0, at)}${section}\n${existing.slice(at)}`);
+    return;
+  }
   const text = [
     '# Reliability and security, measured',
     '',
@@ -109,7 +121,8 @@ export async function writeReport(options: { suites?: SuitesResult; soak?: SoakR
     '```',
     '',
     'Soak settings (environment): `SOAK_MINUTES` (10), `SOAK_WARMUP_MINUTES` (2), `SOAK_EXPORTERS` (1000),',
-    '`SOAK_SCRAPE_INTERVAL` (15, seconds), `SOAK_RW_RATE` (50000 samples/s), `SOAK_SAMPLE_EVERY` (30, seconds).',
+    '`SOAK_SCRAPE_INTERVAL` (15, seconds), `SOAK_RW_RATE` (50000 samples/s), `SOAK_SAMPLE_EVERY` (30, seconds);',
+    '`SOAK_APPEND=1` adds the soak as one more section instead of rewriting the file (a second load level).',
     'Everything listens on loopback; PostgreSQL is an embedded server in a temporary directory; the',
     'shared servers of the machine are not touched. `SEXTANT_FUZZ_RUNS` (2000) scales the fuzz case counts.',
     '',

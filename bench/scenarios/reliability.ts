@@ -29,7 +29,7 @@ export const reliabilityScenario: Scenario = {
             log,
           })
         : undefined;
-    await writeReport({ suites, soak, startedAt });
+    await writeReport({ suites, soak, startedAt, append: process.env.SOAK_APPEND === '1' });
     log(`wrote ${REPORT}`);
     const measurements: Measurement[] = [];
     if (suites !== undefined) measurements.push({ metric: 'reliability tests failed (peer: allowed)', unit: 'tests', sextant: suites.failed, peer: 0, better: 'lower' });
