@@ -246,6 +246,48 @@ describe('MQTT fan-out through the embedded broker', () => {
     expect(mqttStatusSchema.parse(JSON.parse(down.payload))).toMatchObject({ serverId: cache, status: 'down' });
   });
 
+  it('delivers a burst of snapshots read at once (more than one batch of socket writes) to every subscriber, each once', async () => {
+    const count = 200;
+    const ids = (
+      await fleet.storage.pool.query<{ id: string }>("INSERT INTO servers (name, hostname, status) SELECT 'burst-' || i, 'burst-' || i, 'up' FROM generate_series(1, $1::int) i RETURNING id", [count])
+    ).rows.map((r) => r.id);
+    await fanout.publisher.idle();
+    const token = await fleet.token(['mqtt']);
+    const readers = await Promise.all([client({ username: 'token', password: token }), client({ username: 'token', password: token })]);
+    const received = readers.map((r) => collect(r));
+    await Promise.all(readers.map((r) => r.subscribeAsync('sextant/v1/servers/+/snapshot', { qos: 0 })));
+    // One transaction, one commit: the publisher reads these servers together and publishes them in one go.
+    const at = new Date();
+    const db = await fleet.storage.pool.connect();
+    try {
+      await db.query('BEGIN');
+      await db.query(
+        `INSERT INTO metrics_snapshots (server_id, "timestamp", cpu_usage, memory_usage, disk_usage, load1, net_rx_bps, net_tx_bps)
+         SELECT id, $2, ord % 100, 40, 55.5, 0.25, 1000, 2000 FROM unnest($1::uuid[]) WITH ORDINALITY AS u(id, ord)`,
+        [ids, at],
+      );
+      for (const payload of encodeIngestNotifications({ serverIds: ids, timestamp: at.toISOString() })) await db.query('SELECT pg_notify($1, $2)', [INGEST_CHANNEL, payload]);
+      await db.query('COMMIT');
+    } finally {
+      db.release();
+    }
+    const { waitFor } = await import('@sextant/testkit/process');
+    const burst = new Set(ids.map((id) => mqttSnapshotTopic(id)));
+    for (const list of received) {
+      const live = await waitFor('the whole burst', () => {
+        const got = list.filter((m) => !m.retain && burst.has(m.topic));
+        return Promise.resolve(got.length >= count ? got : undefined);
+      }, { timeoutMs: 20_000, attempts: 800, intervalMs: 25 });
+      expect(live).toHaveLength(count);
+      expect(new Set(live.map((m) => m.topic)).size).toBe(count);
+      for (const m of live) {
+        const snapshot = mqttSnapshotSchema.parse(JSON.parse(m.payload));
+        expect(snapshot.timestamp).toBe(at.toISOString());
+        expect(snapshot.cpu_usage).toBe((ids.indexOf(snapshot.serverId) + 1) % 100);
+      }
+    }
+  });
+
   it('publishes status changes and new servers found by the periodic re-read', async () => {
     const reader = await client({ username: 'token', password: await fleet.token(['mqtt']) });
     const received = collect(reader);
