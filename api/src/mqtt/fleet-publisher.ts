@@ -89,7 +89,9 @@ export async function startFleetPublisher(options: FleetPublisherOptions): Promi
       try {
         // Besides the servers a notification names, those whose row changed since the last read:
         // the ingester updates a server's status (scrape failed → down) without a snapshot row.
-        const rows = await readFleet(options.pool, ids === undefined ? undefined : { ids, changedSince });
+        // On the LISTEN connection while it lasts: one backend for the publisher's life, its caches and
+        // statements warm (a pooled one is closed after a quiet spell and the next read starts cold).
+        const rows = await readFleet(listener ?? options.pool, ids === undefined ? undefined : { ids, changedSince });
         for (const row of rows) publishRow(row);
         if (rows[0] !== undefined) changedSince = rows[0].readAt;
         failures = 0;
@@ -138,8 +140,10 @@ export async function startFleetPublisher(options: FleetPublisherOptions): Promi
   };
 
   const listen = async (): Promise<void> => {
+    let acquired: pg.PoolClient | undefined;
     try {
       const client = await options.pool.connect();
+      acquired = client;
       client.on('notification', onNotification);
       client.on('error', (err) => {
         if (listener !== client) return;
@@ -149,6 +153,9 @@ export async function startFleetPublisher(options: FleetPublisherOptions): Promi
         if (!closed && retry === undefined) scheduleRetry(err, 'MQTT publisher lost its LISTEN connection');
       });
       await client.query(`LISTEN ${INGEST_CHANNEL}`);
+      // Plans the per-notification read and loads the snapshot partitions' metadata now, so the
+      // first notification does not pay for it (tens of milliseconds on a fresh, busy backend).
+      await readFleet(client, { ids: [], changedSince: new Date() });
       if (closed) {
         client.release();
         return;
@@ -158,6 +165,8 @@ export async function startFleetPublisher(options: FleetPublisherOptions): Promi
       everything = true;
       kick();
     } catch (err) {
+      // A connection that failed half-way is not kept (nor handed back to the pool as healthy).
+      acquired?.release(err instanceof Error ? err : new Error(String(err)));
       if (!closed) scheduleRetry(err, 'MQTT publisher cannot LISTEN');
     }
   };

@@ -19,12 +19,12 @@ export interface FleetRow {
   } | null;
 }
 
-const SELECT = `
+const select = (snapshotOf = 'true') => `
   SELECT s.id, s.name, s.status, s.updated_at, now() AS read_at, m."timestamp" AS ts,
          m.cpu_usage, m.memory_usage, m.disk_usage, m.load1, m.net_rx_bps, m.net_tx_bps
     FROM servers s
     LEFT JOIN LATERAL (
-      SELECT * FROM metrics_snapshots ms WHERE ms.server_id = s.id ORDER BY ms."timestamp" DESC LIMIT 1
+      SELECT * FROM metrics_snapshots ms WHERE ms.server_id = s.id AND ${snapshotOf} ORDER BY ms."timestamp" DESC LIMIT 1
     ) m ON true`;
 
 interface Row {
@@ -43,22 +43,24 @@ interface Row {
 }
 
 /**
- * Every server, or those in `ids` plus those whose row changed after `changedSince` (a previous
- * read's `readAt`, less 2 s for writes that began before that read but committed after it), with
- * its newest `metrics_snapshots` row.
+ * Every server with its newest `metrics_snapshots` row; or those in `ids` with theirs, plus those
+ * whose row changed after `changedSince` (a previous read's `readAt`, less 2 s for writes that
+ * began before that read but committed after it) without a snapshot (`snapshot: null`): their
+ * status is what changed, and looking up snapshots for them would make every read in the 2 s
+ * after a fleet-wide change (servers added, a network outage) probe the whole fleet.
  * Reads committed data only, so whatever it returns is durable. The lateral lookup walks the
  * (server_id, timestamp) unique index backwards: one probe per server (per partition on plain
  * PostgreSQL).
  */
-export async function readFleet(pool: pg.Pool, only?: { ids: readonly string[]; changedSince?: Date }): Promise<FleetRow[]> {
+export async function readFleet(db: pg.Pool | pg.PoolClient, only?: { ids: readonly string[]; changedSince?: Date }): Promise<FleetRow[]> {
   // Named statements: PostgreSQL plans each once per connection instead of at every notification
   // (planning over the daily partitions costs more than running the query).
   const result =
     only === undefined
-      ? await pool.query<Row>({ name: 'sextant-mqtt-fleet-all', text: SELECT })
-      : await pool.query<Row>({
+      ? await db.query<Row>({ name: 'sextant-mqtt-fleet-all', text: select() })
+      : await db.query<Row>({
           name: 'sextant-mqtt-fleet-some',
-          text: `${SELECT} WHERE s.id = ANY($1::uuid[]) OR s.updated_at > $2::timestamptz - interval '2 seconds'`,
+          text: `${select('s.id = ANY($1::uuid[])')} WHERE s.id = ANY($1::uuid[]) OR s.updated_at > $2::timestamptz - interval '2 seconds'`,
           values: [only.ids, only.changedSince ?? null],
         });
   return result.rows.map((r) => ({
