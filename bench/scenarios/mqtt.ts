@@ -63,6 +63,9 @@ interface RunResult {
   deliveries: number;
   brokerCpu: number;
   sextantCpu: number;
+  /** CPU seconds of the subscribers' process (the bench's own load), and the 1-minute load average at the end. */
+  subscribersCpu: number;
+  load1: number;
 }
 
 /** One side: Sextant's process (embedded broker, or publishing to `mqttUrl`), subscribers on `subscribeUrl`. */
@@ -74,7 +77,10 @@ async function runOne(options: { adminUrl: string; mqttUrl?: string; broker?: Ch
     const { caps } = await migrate({ pool: storage.pool, mode: 'off', retention, log });
     await runMaintenance({ pool: storage.pool, caps, retention, log });
     const ids = (
-      await storage.pool.query<{ id: string }>(`INSERT INTO servers (name, status) SELECT 'bench-' || i, 'up' FROM generate_series(1, ${SERVERS}) i RETURNING id`)
+      // A fleet that has been there a while (not one just added, whose rows every read would re-check).
+      await storage.pool.query<{ id: string }>(
+        `INSERT INTO servers (name, status, created_at, updated_at) SELECT 'bench-' || i, 'up', now() - interval '1 day', now() - interval '1 day' FROM generate_series(1, ${SERVERS}) i RETURNING id`,
+      )
     ).rows.map((r) => r.id);
     const user = (await storage.pool.query<{ id: string }>("INSERT INTO users (username, password_hash, role) VALUES ('bench', 'x', 'viewer') RETURNING id")).rows[0]!.id;
     const { token, hash } = generateApiToken();
@@ -98,6 +104,7 @@ async function runOne(options: { adminUrl: string; mqttUrl?: string; broker?: Ch
     const brokerPid = (options.broker ?? sextant).pid!;
     const brokerCpu0 = cpuSeconds(brokerPid);
     const sextantCpu0 = cpuSeconds(sextant.pid!);
+    const subscribersCpu0 = cpuSeconds(subs.pid!);
     const committedAt = new Map<string, number>();
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
@@ -123,6 +130,8 @@ async function runOne(options: { adminUrl: string; mqttUrl?: string; broker?: Ch
     await subLines.next('every delivery', (l) => l === 'done');
     const brokerCpu = cpuSeconds(brokerPid) - brokerCpu0;
     const sextantCpu = cpuSeconds(sextant.pid!) - sextantCpu0;
+    const subscribersCpu = cpuSeconds(subs.pid!) - subscribersCpu0;
+    const load1 = os.loadavg()[0]!;
     subs.stdin.write('report\n');
     const report = JSON.parse(await subLines.next('report', (l) => l.startsWith('{'))) as Record<string, number[]>;
     subs.stdin.write('stop\n');
@@ -133,7 +142,11 @@ async function runOne(options: { adminUrl: string; mqttUrl?: string; broker?: Ch
     }
     latencies.sort((a, b) => a - b);
     if (latencies.length !== SERVERS * SUBSCRIBERS) throw new Error(`expected ${SERVERS * SUBSCRIBERS} deliveries, measured ${latencies.length}`);
-    return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: latencies.at(-1)!, deliveries: latencies.length, brokerCpu, sextantCpu };
+    const result = { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: latencies.at(-1)!, deliveries: latencies.length, brokerCpu, sextantCpu, subscribersCpu, load1 };
+    options.say(
+      `p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms; CPU s: broker ${brokerCpu.toFixed(2)}, Sextant ${sextantCpu.toFixed(2)}, subscribers ${subscribersCpu.toFixed(2)}; load average ${load1.toFixed(2)}`,
+    );
+    return result;
   } finally {
     for (const child of children.reverse()) await stopChild(child);
     await storage.close();
@@ -203,8 +216,9 @@ export const mqttScenario: Scenario = {
         method:
           `${SERVERS} servers each commit one metrics_snapshots row with the ingester's NOTIFY in its own transaction, paced over ${WINDOW_MS / 1000} s; ` +
           `Sextant's publisher (LISTEN, read the committed row, publish retained QoS 0) sends into its embedded aedes broker, or in the peer run into Mosquitto over TCP. ` +
-          `${SUBSCRIBERS} mqtt.js subscribers in one other process (API token login at the embedded broker, anonymous at Mosquitto) subscribe to sextant/v1/servers/+/snapshot; ` +
-          `latency is from COMMIT returning to each receipt (${SERVERS * SUBSCRIBERS} deliveries per side). CPU is user+system time from /proc during the run: of Sextant's process (publisher and embedded broker), and in the peer run of Sextant's process (publisher only) and of Mosquitto.`,
+          `${SUBSCRIBERS} MQTT 3.1.1 subscribers (bare sockets with mqtt-packet's parser, light enough not to crowd the brokers on a small machine) in one other process (API token login at the embedded broker, anonymous at Mosquitto) subscribe to sextant/v1/servers/+/snapshot; ` +
+          `latency is from COMMIT returning to the bytes' arrival at each subscriber (${SERVERS * SUBSCRIBERS} deliveries per side). CPU is user+system time from /proc during the run: of Sextant's process (publisher and embedded broker), and in the peer run of Sextant's process (publisher only) and of Mosquitto. ` +
+          `This run: subscribers' process ${own.subscribersCpu.toFixed(2)} / ${peer.subscribersCpu.toFixed(2)} CPU-s, 1-minute load average at the end ${own.load1.toFixed(2)} / ${peer.load1.toFixed(2)} (embedded / Mosquitto).`,
         measurements,
       };
     } finally {
