@@ -27,8 +27,28 @@ export interface BufferedSink {
 const REFUSED = new Set(['SAMPLE_OUT_OF_BOUNDS', 'WRITE_REJECTED', 'SNAPSHOT_REJECTED']);
 const refused = (err: unknown): boolean => REFUSED.has(String((err as { code?: unknown }).code));
 
-// Replays at most this many batches per round before giving the event loop back.
-const ROUND = 100;
+// Replays at most this many writes per round before giving the event loop back; each write carries
+// up to MERGE buffered batches (one transaction instead of one per scrape), so a backlog built up
+// under overload drains faster than new scrapes arrive.
+const ROUND = 20;
+const MERGE = 64;
+
+/** One batch holding the series of `batches`; a series in several of them gets their samples in order. */
+export function mergeBatches(batches: readonly WriteBatch[]): WriteBatch {
+  const series = new Map<string, WriteBatch['series'][number]>();
+  const metadata = new Map<string, NonNullable<WriteBatch['metadata']>[number]>();
+  for (const batch of batches) {
+    for (const one of batch.series) {
+      const key = JSON.stringify(Object.entries(one.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      const seen = series.get(key);
+      if (seen === undefined) series.set(key, { labels: one.labels, samples: [...one.samples] });
+      else seen.samples.push(...one.samples);
+    }
+    for (const meta of batch.metadata ?? []) metadata.set(meta.family, meta);
+  }
+  for (const one of series.values()) one.samples.sort((a, b) => a.timestampMs - b.timestampMs);
+  return { series: [...series.values()], metadata: [...metadata.values()], onOutOfBounds: 'drop' };
+}
 
 /**
  * Writes scrape batches through `sink`; when storage fails, the batch goes to the disk buffer, and
@@ -45,39 +65,53 @@ export function createBufferedSink(options: BufferedSinkOptions): BufferedSink {
   let replaying: Promise<void> | undefined;
   let closed = false;
 
-  function later(): void {
+  function later(delayMs = waitMs): void {
     if (closed || timer !== undefined) return;
     timer = setTimeout(() => {
       timer = undefined;
       void replay();
-    }, waitMs);
-    waitMs = Math.min(waitMs * 2, maxMs);
+    }, delayMs);
+    if (delayMs > 0) waitMs = Math.min(waitMs * 2, maxMs);
+  }
+
+  // Stores a group of buffered batches; false when storage is still away. A group storage refuses
+  // for its data is retried one batch at a time, so only the refused batch is dropped.
+  async function store(group: { id: number; batch: WriteBatch }[]): Promise<boolean> {
+    try {
+      await sink(group.length === 1 ? { ...group[0]!.batch, onOutOfBounds: 'drop' } : mergeBatches(group.map((g) => g.batch)), 'scrape');
+    } catch (err) {
+      if (!refused(err)) {
+        log.debug({ err, waiting: buffer.batches }, 'storage still unavailable');
+        return false;
+      }
+      if (group.length > 1) {
+        for (const one of group) if (!(await store([one]))) return false;
+        return true;
+      }
+      log.error({ err, id: group[0]!.id }, 'buffered batch refused by storage; dropped');
+    }
+    for (const one of group) await buffer.remove(one.id);
+    return true;
   }
 
   function replay(): Promise<void> {
     replaying ??= (async () => {
       try {
         for (let i = 0; i < ROUND && !closed; i++) {
-          const next = await buffer.oldest();
-          if (next === undefined) {
+          const group = await buffer.oldestBatches(MERGE);
+          if (group.length === 0) {
             waitMs = minMs;
             log.info('buffer drained');
             return;
           }
-          try {
-            await sink({ ...next.batch, onOutOfBounds: 'drop' }, 'scrape');
-          } catch (err) {
-            if (!refused(err)) {
-              log.debug({ err, waiting: buffer.batches }, 'storage still unavailable');
-              later();
-              return;
-            }
-            log.error({ err, id: next.id }, 'buffered batch refused by storage; dropped');
+          if (!(await store(group))) {
+            later();
+            return;
           }
-          await buffer.remove(next.id);
           waitMs = minMs;
         }
-        later();
+        // Storage answers: go on at once, after letting other work run.
+        later(0);
       } finally {
         replaying = undefined;
       }

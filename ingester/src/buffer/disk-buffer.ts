@@ -26,6 +26,8 @@ export interface DiskBuffer {
   append(batch: WriteBatch): Promise<void>;
   /** The oldest batch still waiting, if any. */
   oldest(): Promise<BufferedBatch | undefined>;
+  /** Up to `count` of the oldest batches still waiting, oldest first. */
+  oldestBatches(count: number): Promise<BufferedBatch[]>;
   /** Forgets a batch once it is stored. */
   remove(id: number): Promise<void>;
   readonly batches: number;
@@ -84,6 +86,23 @@ export async function openDiskBuffer(options: DiskBufferOptions): Promise<DiskBu
     return run;
   };
 
+  const readOldest = (count: number): Promise<BufferedBatch[]> =>
+    serial(async () => {
+      const found: BufferedBatch[] = [];
+      let index = 0;
+      while (found.length < count && index < entries.length) {
+        const entry = entries[index]!;
+        try {
+          found.push({ id: entry.id, batch: decodeBatch(await readFile(fileOf(dir, entry.id))) });
+          index++;
+        } catch (err) {
+          if (!(err instanceof CorruptBatchError) && (err as { code?: string }).code !== 'ENOENT') throw err;
+          await drop(index, (err as Error).message);
+        }
+      }
+      return found;
+    });
+
   return {
     append: (batch) =>
       serial(async () => {
@@ -109,19 +128,8 @@ export async function openDiskBuffer(options: DiskBufferOptions): Promise<DiskBu
         entries.push({ id, bytes: encoded.length });
         bytes += encoded.length;
       }),
-    oldest: () =>
-      serial(async () => {
-        while (entries.length > 0) {
-          const entry = entries[0]!;
-          try {
-            return { id: entry.id, batch: decodeBatch(await readFile(fileOf(dir, entry.id))) };
-          } catch (err) {
-            if (!(err instanceof CorruptBatchError) && (err as { code?: string }).code !== 'ENOENT') throw err;
-            await drop(0, (err as Error).message);
-          }
-        }
-        return undefined;
-      }),
+    oldest: async () => (await readOldest(1))[0],
+    oldestBatches: (count) => readOldest(count),
     remove: (id) =>
       serial(async () => {
         const index = entries.findIndex((e) => e.id === id);
