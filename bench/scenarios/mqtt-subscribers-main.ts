@@ -1,6 +1,6 @@
 // N MQTT 3.1.1 subscribers to `sextant/v1/servers/+/snapshot` in one process. Prints `ready` once all
-// are subscribed and `done` once `EXPECT` live (not retained) deliveries arrived; on `report` (stdin)
-// prints one JSON line: for each "serverId timestamp", the epoch-ms receipt times.
+// are subscribed, `warm` once `WARM` live (not retained) deliveries arrived and `done` once `EXPECT`
+// did; on `report` (stdin) prints one JSON line: for each "serverId timestamp", the epoch-ms receipt times.
 //
 // Each subscriber is a bare socket with mqtt-packet's parser (what mqtt.js runs inside): the receipt
 // time is taken when the bytes arrive and payloads are decoded only at `report`, so the 100
@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import mqttPacket from 'mqtt-packet';
 import type { Packet } from 'mqtt-packet';
 
-const [url, count, expect, username, password] = process.argv.slice(2) as [string, string, string, string?, string?];
+const [url, count, warm, expect, username, password] = process.argv.slice(2) as [string, string, string, string, string?, string?];
 const { hostname, port } = new URL(url);
 const TOPIC = 'sextant/v1/servers/+/snapshot';
 const receivedAt: number[] = [];
@@ -33,7 +33,8 @@ function subscriber(i: number): Promise<Socket> {
         if (packet.retain) return;
         receivedAt.push(at);
         payloads.push(packet.payload as Buffer);
-        if (++delivered === Number(expect)) process.stdout.write('done\n');
+        if (++delivered === Number(warm)) process.stdout.write('warm\n');
+        if (delivered === Number(expect)) process.stdout.write('done\n');
       } else if (packet.cmd === 'connack') {
         if (packet.returnCode !== 0) fail(new Error(`subscriber ${i}: CONNACK ${packet.returnCode}`));
         else socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: TOPIC, qos: 0 }] }));
