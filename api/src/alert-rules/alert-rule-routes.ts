@@ -14,12 +14,11 @@ import { createAlertRuleStore } from './alert-rule-store.ts';
 const shown = ({ forMs: _forMs, ...rule }: AlertRule): Omit<AlertRule, 'forMs'> => rule;
 
 const TAGS = ['alerts'];
-const problem = (description: string) => ({ description, contentType: 'application/problem+json' });
 
 /** `/api/alert-rules` CRUD: viewers read the rules, operators change them. */
 export const alertRuleRoutes: RouteModule = ({ storage }) => {
   const store = createAlertRuleStore(storage.pool);
-  const bad = problem('invalid body (VALIDATION_FAILED, ALERT_RULE_SERVER_UNKNOWN)');
+  const bad = { description: 'invalid body (VALIDATION_FAILED, ALERT_RULE_SERVER_UNKNOWN)' };
   return [
     defineRoute({
       method: 'get', path: '/api/alert-rules', operationId: 'listAlertRules', summary: 'Every alert rule, the built-in "server down" rule first',
@@ -33,7 +32,7 @@ export const alertRuleRoutes: RouteModule = ({ storage }) => {
     defineRoute({
       method: 'get', path: '/api/alert-rules/:id', operationId: 'getAlertRule', summary: 'One alert rule',
       tags: TAGS, auth: { role: 'viewer' }, params: alertRuleIdParamsSchema,
-      responses: { 200: { description: 'the rule', schema: alertRuleSchema }, 404: problem('no such rule') },
+      responses: { 200: { description: 'the rule', schema: alertRuleSchema }, 404: { description: 'no such rule' } },
       handler: async ({ params }) => shown(await store.get(params.id)),
     }),
     defineRoute({
@@ -50,19 +49,19 @@ export const alertRuleRoutes: RouteModule = ({ storage }) => {
     defineRoute({
       method: 'put', path: '/api/alert-rules/:id', operationId: 'replaceAlertRule', summary: 'Replaces a rule (omitted optional fields are cleared)',
       tags: TAGS, auth: { role: 'operator' }, params: alertRuleIdParamsSchema, body: alertRuleInputSchema,
-      responses: { 200: { description: 'the rule', schema: alertRuleSchema }, 400: bad, 404: problem('no such rule') },
+      responses: { 200: { description: 'the rule', schema: alertRuleSchema }, 400: bad, 404: { description: 'no such rule' } },
       handler: async ({ params, body }) => shown(await store.replace(params.id, body)),
     }),
     defineRoute({
       method: 'patch', path: '/api/alert-rules/:id', operationId: 'updateAlertRule', summary: 'Changes the given fields of a rule',
       tags: TAGS, auth: { role: 'operator' }, params: alertRuleIdParamsSchema, body: alertRulePatchSchema,
-      responses: { 200: { description: 'the rule', schema: alertRuleSchema }, 400: bad, 404: problem('no such rule') },
+      responses: { 200: { description: 'the rule', schema: alertRuleSchema }, 400: bad, 404: { description: 'no such rule' } },
       handler: async ({ params, body }) => shown(await store.update(params.id, body)),
     }),
     defineRoute({
       method: 'delete', path: '/api/alert-rules/:id', operationId: 'deleteAlertRule', summary: 'Deletes a rule; its alerts stay as history',
       tags: TAGS, auth: { role: 'operator' }, params: alertRuleIdParamsSchema, status: 204,
-      responses: { 204: { description: 'deleted' }, 404: problem('no such rule'), 409: problem('the built-in rule (ALERT_RULE_BUILTIN)') },
+      responses: { 204: { description: 'deleted' }, 404: { description: 'no such rule' }, 409: { description: 'the built-in rule (ALERT_RULE_BUILTIN)' } },
       handler: async ({ params }) => {
         await store.remove(params.id);
         return undefined;

@@ -7,7 +7,6 @@ import type { AlertRow } from './alert-row.ts';
 import { alertIdParamsSchema, alertListQuerySchema, alertListSchema, alertSchema } from './alert-schema.ts';
 
 const TAGS = ['alerts'];
-const problem = (description: string) => ({ description, contentType: 'application/problem+json' });
 
 /** `GET /api/alerts` (current and past alerts) and `POST /api/alerts/:id/ack`. */
 export const alertRoutes: RouteModule = ({ storage }) => {
@@ -16,7 +15,7 @@ export const alertRoutes: RouteModule = ({ storage }) => {
     defineRoute({
       method: 'get', path: '/api/alerts', operationId: 'listAlerts', summary: 'Alerts, newest first; filter by status, severity, server, rule, source',
       tags: TAGS, auth: { role: 'viewer' }, query: alertListQuerySchema,
-      responses: { 200: { description: 'one page of alerts and the total that matched', schema: alertListSchema }, 400: problem('bad filter') },
+      responses: { 200: { description: 'one page of alerts and the total that matched', schema: alertListSchema }, 400: { description: 'bad filter' } },
       handler: async ({ query }) => {
         const where: string[] = [];
         const params: unknown[] = [];
@@ -45,7 +44,7 @@ export const alertRoutes: RouteModule = ({ storage }) => {
     defineRoute({
       method: 'post', path: '/api/alerts/:id/ack', operationId: 'acknowledgeAlert', summary: 'Acknowledges an open alert (who and when are recorded)',
       tags: TAGS, auth: { role: 'operator' }, params: alertIdParamsSchema,
-      responses: { 200: { description: 'the alert', schema: alertSchema }, 404: problem('no such alert'), 409: problem('the alert is resolved (ALERT_RESOLVED)') },
+      responses: { 200: { description: 'the alert', schema: alertSchema }, 404: { description: 'no such alert' }, 409: { description: 'the alert is resolved (ALERT_RESOLVED)' } },
       handler: async ({ params, principal }) => {
         const client = await pool.connect();
         try {

@@ -12,7 +12,6 @@ import { seriesQuerySchema, seriesSchema } from './series-schema.ts';
 const TAGS = ['metrics'];
 /** The smallest step chosen when the caller names none: the default scrape interval. */
 const MIN_STEP_SECONDS = 60;
-const problem = (description: string) => ({ description, contentType: 'application/problem+json' });
 const notFound = (id: string) => new ServerError('SERVER_NOT_FOUND', `no server with id ${id}`);
 
 const latestSchema = z.object({ serverId: z.uuid(), status: serverStatusSchema, latest: snapshotSchema.nullable() });
@@ -30,8 +29,8 @@ export const metricsRoutes: RouteModule = ({ storage }) => [
     query: seriesQuerySchema,
     responses: {
       200: { description: 'the series', schema: seriesSchema },
-      400: problem('bad range, step or budget (VALIDATION_FAILED)'),
-      404: problem('no such server (SERVER_NOT_FOUND)'),
+      400: { description: 'bad range, step or budget (VALIDATION_FAILED)' },
+      404: { description: 'no such server (SERVER_NOT_FOUND)' },
     },
     handler: async ({ ctx, params, query }) => {
       const choice = chooseStep({ ...query, minStepSeconds: MIN_STEP_SECONDS });
@@ -48,7 +47,7 @@ export const metricsRoutes: RouteModule = ({ storage }) => [
     tags: TAGS,
     auth: { role: 'viewer' },
     params: serverIdParamsSchema,
-    responses: { 200: { description: 'the newest snapshot', schema: latestSchema }, 404: problem('no such server (SERVER_NOT_FOUND)') },
+    responses: { 200: { description: 'the newest snapshot', schema: latestSchema }, 404: { description: 'no such server (SERVER_NOT_FOUND)' } },
     handler: async ({ ctx, params }) => {
       const body = await latestSnapshot(storage.pool, params.id);
       if (body === undefined) throw notFound(params.id);

@@ -13,7 +13,6 @@ import {
 import { createServerStore } from './server-store.ts';
 
 const TAGS = ['servers'];
-const problem = (description: string) => ({ description, contentType: 'application/problem+json' });
 
 /** `/api/servers` CRUD: viewers read the fleet, operators change it. */
 export const serverRoutes: RouteModule = ({ storage }) => {
@@ -27,7 +26,7 @@ export const serverRoutes: RouteModule = ({ storage }) => {
       tags: TAGS,
       auth: { role: 'viewer' },
       query: serverListQuerySchema,
-      responses: { 200: { description: 'servers and the total that matched', schema: serverListSchema }, 400: problem('bad filter') },
+      responses: { 200: { description: 'servers and the total that matched', schema: serverListSchema }, 400: { description: 'bad filter' } },
       handler: async ({ ctx, query }) => sendJsonText(ctx, await listServers(storage.pool, query)),
     }),
     defineRoute({
@@ -38,7 +37,7 @@ export const serverRoutes: RouteModule = ({ storage }) => {
       tags: TAGS,
       auth: { role: 'viewer' },
       params: serverIdParamsSchema,
-      responses: { 200: { description: 'the server', schema: serverSchema }, 404: problem('no such server (SERVER_NOT_FOUND)') },
+      responses: { 200: { description: 'the server', schema: serverSchema }, 404: { description: 'no such server (SERVER_NOT_FOUND)' } },
       handler: async ({ ctx, params }) => sendJsonText(ctx, await store.get(params.id)),
     }),
     defineRoute({
@@ -52,8 +51,8 @@ export const serverRoutes: RouteModule = ({ storage }) => {
       status: 201,
       responses: {
         201: { description: 'the new server', schema: serverSchema },
-        400: problem('invalid body'),
-        409: problem('name or address in use (SERVER_NAME_TAKEN, SERVER_ADDRESS_TAKEN)'),
+        400: { description: 'invalid body' },
+        409: { description: 'name or address in use (SERVER_NAME_TAKEN, SERVER_ADDRESS_TAKEN)' },
       },
       handler: async ({ ctx, body }) => {
         const text = await store.create(body);
@@ -72,9 +71,9 @@ export const serverRoutes: RouteModule = ({ storage }) => {
       body: serverInputSchema,
       responses: {
         200: { description: 'the server', schema: serverSchema },
-        400: problem('invalid body'),
-        404: problem('no such server (SERVER_NOT_FOUND)'),
-        409: problem('name or address in use (SERVER_NAME_TAKEN, SERVER_ADDRESS_TAKEN)'),
+        400: { description: 'invalid body' },
+        404: { description: 'no such server (SERVER_NOT_FOUND)' },
+        409: { description: 'name or address in use (SERVER_NAME_TAKEN, SERVER_ADDRESS_TAKEN)' },
       },
       handler: async ({ ctx, params, body }) => sendJsonText(ctx, await store.replace(params.id, body)),
     }),
@@ -89,9 +88,9 @@ export const serverRoutes: RouteModule = ({ storage }) => {
       body: serverPatchSchema,
       responses: {
         200: { description: 'the server', schema: serverSchema },
-        400: problem('invalid body'),
-        404: problem('no such server (SERVER_NOT_FOUND)'),
-        409: problem('name or address in use (SERVER_NAME_TAKEN, SERVER_ADDRESS_TAKEN)'),
+        400: { description: 'invalid body' },
+        404: { description: 'no such server (SERVER_NOT_FOUND)' },
+        409: { description: 'name or address in use (SERVER_NAME_TAKEN, SERVER_ADDRESS_TAKEN)' },
       },
       handler: async ({ ctx, params, body }) => sendJsonText(ctx, await store.update(params.id, body)),
     }),
@@ -104,7 +103,7 @@ export const serverRoutes: RouteModule = ({ storage }) => {
       auth: { role: 'operator' },
       params: serverIdParamsSchema,
       status: 204,
-      responses: { 204: { description: 'deleted' }, 404: problem('no such server (SERVER_NOT_FOUND)') },
+      responses: { 204: { description: 'deleted' }, 404: { description: 'no such server (SERVER_NOT_FOUND)' } },
       handler: async ({ params }) => {
         await store.remove(params.id);
         return undefined;
