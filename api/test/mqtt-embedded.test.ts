@@ -14,7 +14,7 @@ import {
   mqttStatusTopic,
   mqttSystemStatusSchema,
 } from '@sextant/contracts';
-import { findPeer, testBackends } from '@sextant/testkit';
+import { findPeer, testBackends, waitFor } from '@sextant/testkit';
 import { attachMqttWebSocket, createAlertEvents, mqttConfigSchema, startMqtt } from '../src/mqtt/index.ts';
 import type { AlertEvents, MqttFanout } from '../src/mqtt/index.ts';
 import { collect, connectClient, log, MosquittoSub, openFleet, signJwt, verifyJwt } from './mqtt-fixture.ts';
@@ -271,7 +271,6 @@ describe('MQTT fan-out through the embedded broker', () => {
     } finally {
       db.release();
     }
-    const { waitFor } = await import('@sextant/testkit/process');
     const burst = new Set(ids.map((id) => mqttSnapshotTopic(id)));
     for (const list of received) {
       const live = await waitFor('the whole burst', () => {
@@ -302,7 +301,6 @@ describe('MQTT fan-out through the embedded broker', () => {
   });
 });
 
-async function waitForMessage<T extends { topic: string }>(received: T[], topic: string, also: (m: T) => boolean = () => true): Promise<T> {
-  const { waitFor } = await import('@sextant/testkit/process');
+function waitForMessage<T extends { topic: string }>(received: T[], topic: string, also: (m: T) => boolean = () => true): Promise<T> {
   return waitFor(`message on ${topic}`, () => Promise.resolve(received.find((m) => m.topic === topic && also(m))), { timeoutMs: 10_000, attempts: 400, intervalMs: 25 });
 }
