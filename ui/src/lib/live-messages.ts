@@ -1,4 +1,4 @@
-import type { Alert, ServerStatus, Severity } from '../api/types.ts';
+import type { Alert, SeriesPoint, ServerStatus, Severity } from '../api/types.ts';
 
 // Payloads of the MQTT contract (packages/contracts, mqtt-payloads.ts) as the UI reads them.
 
@@ -23,6 +23,19 @@ export interface LiveStatus {
 export type LiveAlert = Omit<Alert, 'status' | 'firedAt' | 'silenced'> & { status: 'firing' | 'resolved' | 'acknowledged'; severity: Severity };
 
 export type LiveMessage = { kind: 'snapshot'; payload: LiveSnapshot } | { kind: 'status'; payload: LiveStatus } | { kind: 'alert'; payload: LiveAlert };
+
+/** A live snapshot's readings in the REST API's spelling (camelCase), as the stores keep them. */
+export function liveReadings(message: LiveSnapshot): Omit<SeriesPoint, 'samples'> {
+  return {
+    timestamp: message.timestamp,
+    cpuUsage: message.cpu_usage,
+    memoryUsage: message.memory_usage,
+    diskUsage: message.disk_usage,
+    load1: message.load1,
+    netRxBps: message.net_rx_bps,
+    netTxBps: message.net_tx_bps,
+  };
+}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 

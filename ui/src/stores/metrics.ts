@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { useApi } from '../api/use-api.ts';
 import type { SeriesPoint } from '../api/types.ts';
+import { liveReadings } from '../lib/live-messages.ts';
 import type { LiveSnapshot } from '../lib/live-messages.ts';
 import { isLive, resolveRange } from '../lib/time-range.ts';
 import type { TimeRange } from '../lib/time-range.ts';
@@ -49,16 +50,7 @@ export const useMetricsStore = defineStore('metrics', () => {
     const fromIso = new Date(b.fromMs).toISOString();
     points.value = [
       ...points.value.filter((p) => p.timestamp >= fromIso),
-      {
-        timestamp: message.timestamp,
-        samples: 1,
-        cpuUsage: message.cpu_usage,
-        memoryUsage: message.memory_usage,
-        diskUsage: message.disk_usage,
-        load1: message.load1,
-        netRxBps: message.net_rx_bps,
-        netTxBps: message.net_tx_bps,
-      },
+      { ...liveReadings(message), samples: 1 },
     ];
   }
 

@@ -4,6 +4,7 @@ import { useApi } from '../api/use-api.ts';
 import type { Server, ServerStatus } from '../api/types.ts';
 import { filterServers, NO_FILTER } from '../lib/filter-servers.ts';
 import type { ServerFilter } from '../lib/filter-servers.ts';
+import { liveReadings } from '../lib/live-messages.ts';
 import type { LiveSnapshot, LiveStatus } from '../lib/live-messages.ts';
 import { track } from './track.ts';
 
@@ -55,16 +56,7 @@ export const useServersStore = defineStore('servers', () => {
     const server = byId(message.serverId);
     if (server === undefined) return;
     if (server.latest !== null && server.latest.timestamp >= message.timestamp) return;
-    server.latest = {
-      ...(server.latest ?? {}),
-      timestamp: message.timestamp,
-      cpuUsage: message.cpu_usage,
-      memoryUsage: message.memory_usage,
-      diskUsage: message.disk_usage,
-      load1: message.load1,
-      netRxBps: message.net_rx_bps,
-      netTxBps: message.net_tx_bps,
-    };
+    server.latest = { ...(server.latest ?? {}), ...liveReadings(message) };
     server.lastSeenAt = message.timestamp;
     if (message.cpu_usage !== null) spark.value[server.id] = [...(spark.value[server.id] ?? []), message.cpu_usage].slice(-SPARK_POINTS);
   }
