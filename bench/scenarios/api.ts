@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,6 +13,8 @@ import { freePort, stopChild, waitForHttp } from '@sextant/testkit/process';
 import { seedApiData } from '../api-seed.ts';
 import type { SeededDatabase } from '../api-seed.ts';
 import type { Measurement, Scenario, ScenarioResult } from '../scenario.ts';
+import { cpuSeconds } from '../cpu-seconds.ts';
+import { quantile } from '../quantile.ts';
 
 const HISTORY_SERVERS = 100;
 const DAYS = 30;
@@ -29,10 +30,6 @@ const CONNECTIONS = 16;
 // Absolute budgets of the issue, shown as the peer column of their rows.
 const RANGE_BUDGET_MS = 20;
 const FLEET_BUDGET_MS = 50;
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
 
 async function spawnService(script: string[], env: Record<string, string>, port: number, signal: AbortSignal): Promise<ChildProcess> {
   const child = spawn(process.execPath, script, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'], signal });
@@ -88,12 +85,6 @@ async function sequential(url: string, token: string, count: number): Promise<nu
   for (let i = 0; i < count && Date.now() < deadline; i++) out.push(await one());
   if (out.length < count / 2) throw new Error(`only ${out.length} requests to ${url} within the time budget`);
   return out.sort((a, b) => a - b);
-}
-
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
 }
 
 /** One autocannon round: requests/s, and the server's CPU time per request (µs) from /proc. */

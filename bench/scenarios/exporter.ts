@@ -8,6 +8,8 @@ import { createInterface } from 'node:readline';
 import { stopChild, waitForHttp } from '@sextant/testkit/process';
 import { NODE_EXPORTER, NODE_EXPORTER_UPSTREAM_ARGS, startNodeExporter } from '../../exporter/test/peers.ts';
 import type { Measurement, Scenario, ScenarioResult } from '../scenario.ts';
+import { cpuSeconds } from '../cpu-seconds.ts';
+import { quantile } from '../quantile.ts';
 
 // Scrapes per exporter and format; with the warm-up, 2 × (280 + 10) = 580 scrapes per exporter.
 const SCRAPES = 280;
@@ -46,12 +48,6 @@ export const EXPORTER_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-
 // freed pages) capped at 2 saves ~6 MiB; NODE_COMPILE_CACHE is set per run below.
 const EXPORTER_ENV = { MALLOC_ARENA_MAX: '2' };
 
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m === null ? Number.NaN : Number(m[1]) / 1024;
@@ -62,10 +58,6 @@ function rssMiB(pid: number): number {
 function pssMiB(pid: number): number {
   const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
   return m === null ? Number.NaN : Number(m[1]) / 1024;
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 async function startSextant(signal: AbortSignal, compileCache: string): Promise<{ url: string; child: ChildProcess }> {

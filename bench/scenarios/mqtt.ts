@@ -1,6 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import os from 'node:os';
@@ -15,6 +14,8 @@ import { migrate, openStorage, runMaintenance, startEmbeddedPostgres } from '@se
 import { createServerDatabase } from '@sextant/testkit';
 import { findPeer, freePort, stopChild, waitFor } from '@sextant/testkit/process';
 import type { Measurement, Scenario, ScenarioResult } from '../scenario.ts';
+import { cpuSeconds } from '../cpu-seconds.ts';
+import { quantile } from '../quantile.ts';
 
 const SERVERS = 1000;
 const SUBSCRIBERS = Number(process.env.BENCH_MQTT_SUBSCRIBERS ?? 100);
@@ -48,14 +49,6 @@ function lines(child: ChildProcess): Lines {
   };
 }
 
-/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const now = () => performance.timeOrigin + performance.now();
 
 interface RunResult {

@@ -15,6 +15,7 @@ import { findPeer, freePort, stopChild, waitFor, waitForHttp } from '@sextant/te
 import type { Measurement, Scenario, ScenarioResult } from '../scenario.ts';
 import { loadSextant, samplesPerSeries, writeOpenMetrics } from './promql-seed.ts';
 import type { PromqlBenchData } from './promql-seed.ts';
+import { quantile } from '../quantile.ts';
 
 const HOSTS = 25; // × 4 modes = 100 series
 const DAYS = 30;
@@ -27,10 +28,6 @@ const QUERIES = [
   'avg_over_time(bench_cpu_seconds_total[1h])',
 ];
 const DAY = 86_400_000;
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
 
 type Matrix = { metric: Record<string, string>; values: [number, string][] }[];
 
