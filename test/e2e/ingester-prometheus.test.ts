@@ -83,8 +83,13 @@ describe.skipIf(missing)('Prometheus remote-writes what it scrapes to the ingest
   }, 60_000);
 
   it.each(JOBS)('every %s series has the same samples, count and values, in Sextant as in Prometheus', async (job) => {
-    // Ten seconds of scrapes, compared over a window that closed before the comparison.
-    await waitFor('ten seconds of scrapes', () => Promise.resolve(Date.now() - startedAt > 12_000 ? true : undefined), { timeoutMs: 20_000, attempts: 200, intervalMs: 250 });
+    // Ten scrapes of the job in Prometheus, compared over a window that closed before the comparison.
+    await waitFor(`ten scrapes of job ${job} in Prometheus`, async () => {
+      const query = new URLSearchParams({ query: `count_over_time(up{job="${job}"}[5m])` });
+      const res = await fetch(`${prometheus!.url}/api/v1/query?${query.toString()}`);
+      const scrapes = Number(((await res.json()) as { data: { result: { value: [number, string] }[] } }).data.result[0]?.value[1] ?? 0);
+      return scrapes >= 10 ? true : undefined;
+    }, { timeoutMs: 30_000, attempts: 120, intervalMs: 250 });
     const at = Date.now() - 1_000;
     const window = Math.ceil((at - startedAt) / 1000) + 60;
     let problems: string[] = [];
