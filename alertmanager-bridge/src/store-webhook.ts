@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { withTransaction } from '@sextant/storage';
 import { ALERT_CHANNEL } from '@sextant/contracts';
 import { ORIGIN_LABEL, ORIGIN_VALUE } from './postable-alert.ts';
 import type { WebhookAlert } from './webhook-payload.ts';
@@ -36,10 +37,8 @@ const GO_ZERO_TIME = /^0001-01-01T/;
  * NOTIFYs `ALERT_CHANNEL` for every alert it changed; returns their ids.
  */
 export async function storeWebhook(pool: pg.Pool, alerts: readonly WebhookAlert[]): Promise<string[]> {
-  const client = await pool.connect();
-  const changed: string[] = [];
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
+    const changed: string[] = [];
     for (const alert of alerts) {
       // Sextant's own alerts, come back through Alertmanager's routing: already stored.
       if (alert.labels[ORIGIN_LABEL] === ORIGIN_VALUE) continue;
@@ -84,12 +83,6 @@ export async function storeWebhook(pool: pg.Pool, alerts: readonly WebhookAlert[
       changed.push(inserted.rows[0]!.id);
     }
     for (const id of changed) await client.query('SELECT pg_notify($1, $2)', [ALERT_CHANNEL, id]);
-    await client.query('COMMIT');
     return changed;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

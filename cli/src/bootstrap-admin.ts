@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type pg from 'pg';
 import type { EnvDoc } from './env-help.ts';
 import { hashPassword } from '@sextant/auth';
+import { withTransaction } from '@sextant/storage';
 import { generatePassword, hasUsers } from './users.ts';
 
 /** Settings of the admin created when no user exists. */
@@ -26,24 +27,15 @@ export async function bootstrapAdmin(pool: pg.Pool, config: z.output<typeof admi
   if (await hasUsers(pool)) return undefined;
   const password = config.SEXTANT_ADMIN_PASSWORD ?? generatePassword();
   const hash = await hashPassword(password);
-  const client = await pool.connect();
-  let created: boolean;
-  try {
-    await client.query('BEGIN');
+  const created = await withTransaction(pool, async (client) => {
     // Serialises the check and the insert across processes; released at commit.
     await client.query("SELECT pg_advisory_xact_lock(hashtext('sextant:bootstrap-admin'))");
     const insert = await client.query(
       "INSERT INTO users (username, password_hash, role) SELECT $1, $2, 'admin' WHERE NOT EXISTS (SELECT 1 FROM users)",
       [config.SEXTANT_ADMIN_USER, hash],
     );
-    await client.query('COMMIT');
-    created = insert.rowCount === 1;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+    return insert.rowCount === 1;
+  });
   if (!created) return undefined;
   const shown = config.SEXTANT_ADMIN_PASSWORD === undefined ? `password ${password}  (shown once: keep it)` : 'password from SEXTANT_ADMIN_PASSWORD';
   return `  admin     user ${config.SEXTANT_ADMIN_USER}, ${shown}`;

@@ -1,4 +1,5 @@
 import { ALERT_CHANNEL } from '@sextant/contracts';
+import { withTransaction } from '@sextant/storage';
 import { ApiError, notFound } from '../http/api-error.ts';
 import { defineRoute } from '../route.ts';
 import type { RouteModule } from '../route.ts';
@@ -46,29 +47,19 @@ export const alertRoutes: RouteModule = ({ storage }) => {
       tags: TAGS, auth: { role: 'operator' }, params: alertIdParamsSchema,
       responses: { 200: { description: 'the alert', schema: alertSchema }, 404: { description: 'no such alert' }, 409: { description: 'the alert is resolved (ALERT_RESOLVED)' } },
       handler: async ({ params, principal }) => {
-        const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
+        const acked = await withTransaction(pool, async (client) => {
           const { rows } = await client.query<AlertRow>(
             `UPDATE alerts SET acknowledged_by = $2, acknowledged_at = now(), updated_at = now() WHERE id = $1 AND status <> 'resolved' RETURNING ${ALERT_COLUMNS}`,
             [params.id, principal!.username],
           );
-          if (rows[0] === undefined) {
-            await client.query('ROLLBACK');
-            const exists = await pool.query('SELECT 1 FROM alerts WHERE id = $1', [params.id]);
-            if (exists.rowCount === 0) throw notFound('alert');
-            throw new ApiError(409, 'ALERT_RESOLVED', 'the alert is resolved; only open alerts can be acknowledged');
-          }
           // Announced after commit (NOTIFY is delivered then): the engine relays it to MQTT.
-          await client.query('SELECT pg_notify($1, $2)', [ALERT_CHANNEL, rows[0].id]);
-          await client.query('COMMIT');
-          return alertFromRow(rows[0]);
-        } catch (err) {
-          await client.query('ROLLBACK').catch(() => undefined);
-          throw err;
-        } finally {
-          client.release();
-        }
+          if (rows[0] !== undefined) await client.query('SELECT pg_notify($1, $2)', [ALERT_CHANNEL, rows[0].id]);
+          return rows[0];
+        });
+        if (acked !== undefined) return alertFromRow(acked);
+        const exists = await pool.query('SELECT 1 FROM alerts WHERE id = $1', [params.id]);
+        if (exists.rowCount === 0) throw notFound('alert');
+        throw new ApiError(409, 'ALERT_RESOLVED', 'the alert is resolved; only open alerts can be acknowledged');
       },
     }),
   ];

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { z } from 'zod';
 import { hashPassword } from '@sextant/auth';
+import { withTransaction } from '@sextant/storage';
 import type { AuthRuntime } from '../auth/auth-runtime.ts';
 import { ApiError, notFound } from '../http/api-error.ts';
 import { defineRoute } from '../route.ts';
@@ -121,21 +122,13 @@ export function userRoutes(deps: RouteDeps & { auth: AuthRuntime }): RouteSpec[]
  * admins and refuses (409 `LAST_ADMIN`) to take away the last one. 404 when the user is missing.
  */
 async function withAdminGuard(pool: pg.Pool, id: string, losesAdmin: boolean, change: (client: pg.PoolClient) => Promise<UserRow | undefined>): Promise<UserRow> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     if (losesAdmin) {
       const admins = await client.query<{ id: string }>("SELECT id FROM users WHERE role = 'admin' AND NOT disabled FOR UPDATE");
       if (admins.rows.length === 1 && admins.rows[0]!.id === id) throw new ApiError(409, 'LAST_ADMIN', 'this is the last enabled admin');
     }
     const row = await change(client);
     if (row === undefined) throw notFound('user');
-    await client.query('COMMIT');
     return row;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
