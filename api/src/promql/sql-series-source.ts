@@ -54,6 +54,103 @@ export function seriesWhere(matchers: Matcher[], offset = 0): { sql: string; par
   return { sql: conds.length === 0 ? 'TRUE' : conds.join(' AND '), params };
 }
 
+function tooMany(): PromqlError {
+  return execution('query processing would load too many samples into memory in query execution');
+}
+
+// The blocks of `sample_blocks` that (minMs, maxMs] touches, below the watermark and not dirty.
+const BLOCKS_IN_RANGE = `
+  FROM sample_blocks b
+ WHERE b.series_id = ANY($1::bigint[]) AND b.block_start > $2::timestamptz - INTERVAL '2 hours' AND b.block_start <= $3::timestamptz
+   AND b.block_start < (SELECT upto FROM sample_blocks_watermark)
+   AND NOT EXISTS (SELECT 1 FROM sample_blocks_dirty d WHERE d.series_id = b.series_id AND d.block_start = b.block_start)`;
+
+const COUNT_BLOCKS = `SELECT coalesce(sum(b.n), 0)::text ${BLOCKS_IN_RANGE}`;
+
+/**
+ * One statement, so one snapshot: the compacted blocks, then per series one packed run of the raw
+ * rows the blocks do not cover (above the watermark, or in a dirty block). Times are big-endian int8
+ * milliseconds and values float8 bits, so a stale marker keeps its NaN payload. The LIMIT bounds the
+ * raw rows PostgreSQL reads and sends to the query's sample budget.
+ */
+function selectSamples(gridFilter: string): string {
+  return `
+  WITH w AS MATERIALIZED (SELECT upto FROM sample_blocks_watermark)
+  SELECT b.series_id::text, b.n, b.t, b.v ${BLOCKS_IN_RANGE}
+  UNION ALL
+  SELECT series_id::text, count(*)::int,
+         string_agg(int8send(round(date_part('epoch', "time") * 1000)::int8), ''::bytea ORDER BY "time"),
+         string_agg(float8send(value), ''::bytea ORDER BY "time")
+    FROM (SELECT series_id, "time", value FROM (
+            SELECT series_id, "time", value FROM samples
+             WHERE series_id = ANY($1::bigint[]) AND "time" > $2 AND "time" <= $3 ${gridFilter}
+               AND "time" >= (SELECT upto FROM w)
+            UNION ALL
+            SELECT s.series_id, s."time", s.value
+              FROM sample_blocks_dirty d
+              JOIN samples s ON s.series_id = d.series_id AND s."time" >= d.block_start AND s."time" < d.block_start + INTERVAL '2 hours'
+             WHERE d.series_id = ANY($1::bigint[]) AND d.block_start < (SELECT upto FROM w)
+               AND d.block_start > $2::timestamptz - INTERVAL '2 hours' AND d.block_start <= $3::timestamptz
+               AND s."time" > $2 AND s."time" <= $3 ${gridFilter.replaceAll('"time"', 's."time"')}
+          ) raw ORDER BY series_id, "time" LIMIT $4) picked
+   GROUP BY series_id`;
+}
+
+/** One packed, ordered run of a series' samples: a block, or the raw rows around the blocks. */
+interface Run {
+  n: number;
+  times: Buffer;
+  values: Buffer;
+}
+
+/** Keeps a sample when the next grid step is within the window after it: r = 0 or r > step − window. */
+function gridTest(grid: NonNullable<SelectRequest['grid']>): (t: number) => boolean {
+  const { startMs, stepMs, windowMs } = grid;
+  return (t) => {
+    const r = (((t - startMs) % stepMs) + stepMs) % stepMs;
+    return r === 0 || r > stepMs - windowMs;
+  };
+}
+
+/**
+ * Decodes a series' runs into time-ordered arrays. Runs cover disjoint spans; sorted by their
+ * first time they are usually in order already, and are merged by time when the raw run
+ * interleaves with blocks (a dirty block amid clean ones).
+ */
+function decodeRuns(runs: Run[], keep: ((t: number) => boolean) | undefined): Omit<StoredSeries, 'labels'> {
+  runs.sort((a, b) => firstTime(a) - firstTime(b));
+  let total = 0;
+  for (const r of runs) total += r.n;
+  const t = new Float64Array(total);
+  const v = new Float64Array(total);
+  const stale = new Uint8Array(total);
+  let j = 0;
+  let ordered = true;
+  for (const r of runs) {
+    const tv = new DataView(r.times.buffer, r.times.byteOffset, r.times.byteLength);
+    const vv = new DataView(r.values.buffer, r.values.byteOffset, r.values.byteLength);
+    for (let k = 0; k < r.n; k++) {
+      const at = k * 8;
+      // Unix milliseconds fit in 53 bits: high word × 2^32 + low word is exact.
+      const ms = tv.getInt32(at) * 0x1_0000_0000 + tv.getUint32(at + 4);
+      if (keep !== undefined && !keep(ms)) continue;
+      if (j > 0 && ms <= (t[j - 1] as number)) ordered = false;
+      t[j] = ms;
+      v[j] = vv.getFloat64(at);
+      if (vv.getUint32(at) === STALE_HIGH && vv.getUint32(at + 4) === STALE_LOW) stale[j] = 1;
+      j++;
+    }
+  }
+  const out = { t: t.subarray(0, j), v: v.subarray(0, j), stale: stale.subarray(0, j) };
+  if (ordered) return j === total ? out : { t: out.t.slice(), v: out.v.slice(), stale: out.stale.slice() };
+  const order = Array.from({ length: j }, (_, i) => i).sort((a, b) => (out.t[a] as number) - (out.t[b] as number));
+  return { t: Float64Array.from(order, (i) => out.t[i] as number), v: Float64Array.from(order, (i) => out.v[i] as number), stale: Uint8Array.from(order, (i) => out.stale[i] as number) };
+}
+
+function firstTime(r: Run): number {
+  return r.n === 0 ? 0 : r.times.readInt32BE(0) * 0x1_0000_0000 + r.times.readUInt32BE(4);
+}
+
 /** Options of the PostgreSQL series source. */
 export interface SqlSeriesSourceOptions {
   pool: pg.Pool;
@@ -61,8 +158,9 @@ export interface SqlSeriesSourceOptions {
 
 /**
  * Reads series and samples from the storage contract's `series` and `samples` tables: one query
- * for the matching series (metric name, `@>` on the GIN-indexed labels, pushable regexes), one for
- * their samples in (minMs, maxMs], ordered, with a LIMIT that enforces the query's sample budget.
+ * for the matching series (metric name, `@>` on the GIN-indexed labels, pushable regexes), then
+ * their samples in (minMs, maxMs]: compacted `sample_blocks` below the watermark, raw rows above it
+ * and in dirty blocks, within the query's sample budget.
  */
 export function createSqlSeriesSource(options: SqlSeriesSourceOptions): SeriesSource {
   const { pool } = options;
@@ -82,8 +180,20 @@ export function createSqlSeriesSource(options: SqlSeriesSourceOptions): SeriesSo
         if (request.matchers.every((m) => m.test(labels[m.name] ?? ''))) byId.set(r.id, labels);
       }
       if (byId.size === 0) return [];
-      const limit = Math.max(0, Math.floor(budget.remaining)) + 1;
-      const values: unknown[] = [[...byId.keys()], new Date(request.minMs).toISOString(), new Date(request.maxMs).toISOString(), limit];
+      const ids = [...byId.keys()];
+      const remaining = Math.max(0, Math.floor(budget.remaining));
+      const minIso = new Date(request.minMs).toISOString();
+      const maxIso = new Date(request.maxMs).toISOString();
+      // Compacted blocks are fetched whole, so what they hold counts against the budget before
+      // they are read (the grid below then keeps only the samples the windows need).
+      let blockSamples: number;
+      try {
+        blockSamples = Number((await pool.query<[string]>({ text: COUNT_BLOCKS, values: [ids, minIso, maxIso], rowMode: 'array' })).rows[0]?.[0] ?? 0);
+      } catch (err) {
+        throw new PromqlError('unavailable', `sample lookup failed: ${(err as Error).message}`, { cause: err });
+      }
+      if (blockSamples > remaining) throw tooMany();
+      const values: unknown[] = [ids, minIso, maxIso, remaining + 1];
       let gridFilter = '';
       if (request.grid !== undefined) {
         // r = (t − gridStart) mod step; a sample is read when the next step is within the window: r = 0 or r > step − window.
@@ -91,44 +201,28 @@ export function createSqlSeriesSource(options: SqlSeriesSourceOptions): SeriesSo
         values.push(startMs, stepMs, stepMs - windowMs);
         gridFilter = `AND mod(mod(round(date_part('epoch', "time") * 1000)::bigint - $5::bigint, $6::bigint) + $6::bigint, $6::bigint) NOT BETWEEN 1 AND $7::bigint`;
       }
-      // Each series' samples come back packed: big-endian int8 milliseconds and float8 values, bit
-      // for bit (so a stale marker keeps its NaN payload), one row per series. The LIMIT inside
-      // bounds what PostgreSQL reads and sends to the query's sample budget.
-      let result: pg.QueryArrayResult<[string, string, Buffer, Buffer]>;
+      let result: pg.QueryArrayResult<[string, number, Buffer, Buffer]>;
       try {
-        result = await pool.query<[string, string, Buffer, Buffer]>({
-          text: `SELECT series_id::text, count(*)::text,
-                        string_agg(int8send(round(date_part('epoch', "time") * 1000)::int8), ''::bytea ORDER BY "time"),
-                        string_agg(float8send(value), ''::bytea ORDER BY "time")
-                   FROM (SELECT series_id, "time", value FROM samples
-                          WHERE series_id = ANY($1::bigint[]) AND "time" > $2 AND "time" <= $3 ${gridFilter}
-                          ORDER BY series_id, "time" LIMIT $4) picked
-                  GROUP BY series_id`,
-          values,
-          rowMode: 'array',
-        });
+        result = await pool.query<[string, number, Buffer, Buffer]>({ text: selectSamples(gridFilter), values, rowMode: 'array' });
       } catch (err) {
         throw new PromqlError('unavailable', `sample lookup failed: ${(err as Error).message}`, { cause: err });
       }
-      let n = 0;
-      for (const row of result.rows) n += Number(row[1]);
-      if (n >= limit) {
-        throw execution('query processing would load too many samples into memory in query execution');
+      const runs = new Map<string, Run[]>();
+      for (const [id, n, times, values] of result.rows) {
+        let list = runs.get(id);
+        if (list === undefined) runs.set(id, (list = []));
+        list.push({ n, times, values });
       }
-      budget.remaining -= n;
+      const keep = request.grid === undefined ? undefined : gridTest(request.grid);
+      let loaded = 0;
       const out: StoredSeries[] = [];
-      for (const [id, count, times, values] of result.rows) {
-        const len = Number(count);
-        const tv = new DataView(times.buffer, times.byteOffset, times.byteLength);
-        const vv = new DataView(values.buffer, values.byteOffset, values.byteLength);
-        const s: StoredSeries = { labels: byId.get(id) as Labels, t: new Float64Array(len), v: new Float64Array(len), stale: new Uint8Array(len) };
-        for (let k = 0; k < len; k++) {
-          s.t[k] = Number(tv.getBigInt64(k * 8));
-          s.v[k] = vv.getFloat64(k * 8);
-          if (vv.getUint32(k * 8) === STALE_HIGH && vv.getUint32(k * 8 + 4) === STALE_LOW) s.stale[k] = 1;
-        }
-        out.push(s);
+      for (const [id, list] of runs) {
+        const s = decodeRuns(list, keep);
+        loaded += s.t.length;
+        if (loaded > remaining) throw tooMany();
+        if (s.t.length > 0) out.push({ ...s, labels: byId.get(id) as Labels });
       }
+      budget.remaining -= loaded;
       // Prometheus hands series to the evaluator sorted by their labels; so does this source.
       return out.sort((a, b) => compareLabels(a.labels, b.labels));
     },

@@ -22,9 +22,23 @@ export interface WriterOptions {
   lastSeenIntervalMs?: number;
 }
 
+// A sample below the `sample_blocks` watermark lands in a block that compaction has built already:
+// its block is marked dirty, so readers read that block's raw rows until compaction rebuilds it.
+// FOR SHARE makes compaction (FOR UPDATE) wait for this transaction, and this statement wait for a
+// running compaction and then compare with the watermark it committed (see 0005-sample-blocks.ts).
+const MARK_DIRTY = `
+  watermark AS MATERIALIZED (SELECT upto FROM sample_blocks_watermark FOR SHARE),
+  dirty AS (
+    INSERT INTO sample_blocks_dirty (series_id, block_start)
+    SELECT DISTINCT u.s, date_bin(INTERVAL '2 hours', u.t, TIMESTAMPTZ 'epoch')
+      FROM unnest($1::int8[], $2::timestamptz[]) AS u(s, t), watermark w
+     WHERE u.t < w.upto
+    ON CONFLICT DO NOTHING)`;
+
 // Binary array parameters keep every float8 bit (see sample-columns.ts). ON CONFLICT DO NOTHING on
 // the unique (series_id, time) makes a retried batch a no-op: the first value stored wins.
 const INSERT_SAMPLES = `
+  WITH ${MARK_DIRTY}
   INSERT INTO samples (series_id, "time", value)
   SELECT * FROM unnest($1::int8[], $2::timestamptz[], $3::float8[])
   ON CONFLICT (series_id, "time") DO NOTHING`;
@@ -32,6 +46,7 @@ const INSERT_SAMPLES = `
 // The same without the conflict check, which costs a second index lookup per row: tried first for
 // a one-statement batch, and on a unique violation (a retried batch) the statement above runs instead.
 const INSERT_NEW_SAMPLES = `
+  WITH ${MARK_DIRTY}
   INSERT INTO samples (series_id, "time", value)
   SELECT * FROM unnest($1::int8[], $2::timestamptz[], $3::float8[])`;
 const UNIQUE_VIOLATION = '23505';

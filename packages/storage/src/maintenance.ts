@@ -3,6 +3,8 @@ import type { Logger } from '@sextant/log';
 import type { Capabilities } from './capabilities.ts';
 import { dropPartitionsBefore, ensurePartitions, PARTITIONED } from './partitions.ts';
 import { rollUpSnapshots } from './rollup.ts';
+import { compactSampleBlocks, dropSampleBlocksBefore } from './sample-blocks.ts';
+import type { CompactReport } from './sample-blocks.ts';
 import type { Retention } from './storage-config.ts';
 import { retentionTargets } from './timescale-policies.ts';
 
@@ -23,15 +25,18 @@ export interface MaintenanceReport {
   created: string[];
   dropped: string[];
   rolledUp: { from: Date; to: Date; rows: number } | null;
+  /** What building `sample_blocks` did; null when the round did not run it. */
+  compacted: CompactReport | null;
 }
 
 /**
  * One round of plain-PostgreSQL upkeep: partitions for the retention window and a few days
- * ahead, the hourly rollup, and dropping partitions past retention. On TimescaleDB the server's
+ * ahead, the hourly rollup, `sample_blocks` for closed blocks, and dropping partitions (and their
+ * blocks) past retention. On TimescaleDB the server's
  * own policies do all of this, so the round does nothing.
  */
 export async function runMaintenance(options: MaintenanceOptions, now = new Date()): Promise<MaintenanceReport> {
-  const report: MaintenanceReport = { ran: false, created: [], dropped: [], rolledUp: null };
+  const report: MaintenanceReport = { ran: false, created: [], dropped: [], rolledUp: null, compacted: null };
   if (options.caps.timescaledb) return { ...report, ran: true };
   const client = await options.pool.connect();
   try {
@@ -45,9 +50,14 @@ export async function runMaintenance(options: MaintenanceOptions, now = new Date
         report.created.push(...(await ensurePartitions(client, spec, new Date(now.getTime() - retentionMs), new Date(now.getTime() + ahead))));
       }
       report.rolledUp = await rollUpSnapshots(client, now);
+      report.compacted = await compactSampleBlocks(client, { now });
       for (const spec of PARTITIONED) {
         const retentionMs = keep.get(spec.table) ?? Number.POSITIVE_INFINITY;
-        report.dropped.push(...(await dropPartitionsBefore(client, spec.table, new Date(now.getTime() - retentionMs))));
+        const cutoff = new Date(now.getTime() - retentionMs);
+        const dropped = await dropPartitionsBefore(client, spec.table, cutoff);
+        report.dropped.push(...dropped);
+        // Blocks go with their samples: everything before the cutoff's day is gone from `samples`.
+        if (spec.table === 'samples' && dropped.length > 0) await dropSampleBlocksBefore(client, new Date(Math.floor(cutoff.getTime() / DAY) * DAY));
       }
       report.ran = true;
     } finally {
@@ -58,7 +68,7 @@ export async function runMaintenance(options: MaintenanceOptions, now = new Date
   }
   if (report.created.length + report.dropped.length > 0 || report.rolledUp !== null) {
     options.log.child({ module: 'maintenance' }).info(
-      { created: report.created.length, dropped: report.dropped, rolledUpRows: report.rolledUp?.rows ?? 0 },
+      { created: report.created.length, dropped: report.dropped, rolledUpRows: report.rolledUp?.rows ?? 0, blocksBuilt: report.compacted?.built ?? 0, blocksRebuilt: report.compacted?.rebuilt ?? 0 },
       'maintenance round done',
     );
   }

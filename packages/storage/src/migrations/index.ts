@@ -3,6 +3,7 @@ import { core } from './0001-core.ts';
 import { timeseries } from './0002-timeseries.ts';
 import { rollups } from './0003-rollups.ts';
 import { alerting } from './0004-alerting.ts';
+import { sampleBlocks } from './0005-sample-blocks.ts';
 
 /** Every migration, in order. Append only; never edit one that has been released. */
-export const migrations: readonly Migration[] = [core, timeseries, rollups, alerting];
+export const migrations: readonly Migration[] = [core, timeseries, rollups, alerting, sampleBlocks];
