@@ -7,7 +7,23 @@ import type { Sample } from './value.ts';
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
+// Group label sets per grouping clause and input label set, so each step of a range query reuses
+// the objects (and their cached keys) of the step before.
+const grouped = new WeakMap<readonly string[], { by: WeakMap<Labels, Labels>; without: WeakMap<Labels, Labels> }>();
+
 function groupLabels(labels: Labels, grouping: readonly string[], without: boolean): Labels {
+  let cache = grouped.get(grouping);
+  if (cache === undefined) grouped.set(grouping, (cache = { by: new WeakMap(), without: new WeakMap() }));
+  const byLabels = without ? cache.without : cache.by;
+  let out = byLabels.get(labels);
+  if (out === undefined) {
+    out = computeGroupLabels(labels, grouping, without);
+    byLabels.set(labels, out);
+  }
+  return out;
+}
+
+function computeGroupLabels(labels: Labels, grouping: readonly string[], without: boolean): Labels {
   const out: Labels = {};
   if (without) {
     for (const [k, v] of Object.entries(labels)) if (k !== '__name__' && !grouping.includes(k)) out[k] = v;

@@ -12,11 +12,22 @@ export function labelsKey(labels: Labels): string {
   return k;
 }
 
-/** A copy without `__name__` (functions and arithmetic drop the metric name). */
+const nameless = new WeakMap<Labels, Labels>();
+
+/**
+ * A copy without `__name__` (functions and arithmetic drop the metric name), one per label set:
+ * a series keeps the same object (and cached key) across the steps of a range query. Label sets
+ * are never modified in place.
+ */
 export function dropName(labels: Labels): Labels {
   if (!('__name__' in labels)) return labels;
-  const { __name__: _name, ...rest } = labels;
-  return rest;
+  let out = nameless.get(labels);
+  if (out === undefined) {
+    const { __name__: _name, ...rest } = labels;
+    out = rest;
+    nameless.set(labels, out);
+  }
+  return out;
 }
 
 /** The key of the labels named in `names` (on/by) or of all but them and `__name__` (ignoring/without). */

@@ -103,21 +103,32 @@ interface Run {
   values: Buffer;
 }
 
-/** Keeps a sample when the next grid step is within the window after it: r = 0 or r > step − window. */
-function gridTest(grid: NonNullable<SelectRequest['grid']>): (t: number) => boolean {
-  const { startMs, stepMs, windowMs } = grid;
-  return (t) => {
-    const r = (((t - startMs) % stepMs) + stepMs) % stepMs;
-    return r === 0 || r > stepMs - windowMs;
-  };
+type Grid = NonNullable<SelectRequest['grid']>;
+
+// Unix milliseconds fit in 53 bits: high word × 2^32 + low word is exact.
+function timeAt(tv: DataView, k: number): number {
+  return tv.getInt32(k * 8) * 0x1_0000_0000 + tv.getUint32(k * 8 + 4);
+}
+
+/** Index of the first sample in [from, n) later than `ms` (binary search over a packed run). */
+function firstAfter(tv: DataView, from: number, n: number, ms: number): number {
+  let lo = from;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (timeAt(tv, mid) <= ms) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
- * Decodes a series' runs into time-ordered arrays. Runs cover disjoint spans; sorted by their
- * first time they are usually in order already, and are merged by time when the raw run
- * interleaves with blocks (a dirty block amid clean ones).
+ * Decodes a series' runs into time-ordered arrays, with only the samples inside the grid's windows
+ * when there is one (the gaps between windows are jumped by binary search, not decoded). Runs cover
+ * disjoint spans; sorted by their first time they are usually in order already, and are merged by
+ * time when the raw run interleaves with blocks (a dirty block amid clean ones).
  */
-function decodeRuns(runs: Run[], keep: ((t: number) => boolean) | undefined): Omit<StoredSeries, 'labels'> {
+function decodeRuns(runs: Run[], grid: Grid | undefined): Omit<StoredSeries, 'labels'> {
   runs.sort((a, b) => firstTime(a) - firstTime(b));
   let total = 0;
   for (const r of runs) total += r.n;
@@ -130,12 +141,19 @@ function decodeRuns(runs: Run[], keep: ((t: number) => boolean) | undefined): Om
     const tv = new DataView(r.times.buffer, r.times.byteOffset, r.times.byteLength);
     const vv = new DataView(r.values.buffer, r.values.byteOffset, r.values.byteLength);
     for (let k = 0; k < r.n; k++) {
-      const at = k * 8;
-      // Unix milliseconds fit in 53 bits: high word × 2^32 + low word is exact.
-      const ms = tv.getInt32(at) * 0x1_0000_0000 + tv.getUint32(at + 4);
-      if (keep !== undefined && !keep(ms)) continue;
+      const ms = timeAt(tv, k);
+      if (grid !== undefined) {
+        // r = (t − gridStart) mod step; the sample is read when r = 0 or r > step − window,
+        // else the next one read is the first after the next window's start.
+        const rem = (((ms - grid.startMs) % grid.stepMs) + grid.stepMs) % grid.stepMs;
+        if (rem !== 0 && rem <= grid.stepMs - grid.windowMs) {
+          k = firstAfter(tv, k + 1, r.n, ms - rem + grid.stepMs - grid.windowMs) - 1;
+          continue;
+        }
+      }
       if (j > 0 && ms <= (t[j - 1] as number)) ordered = false;
       t[j] = ms;
+      const at = k * 8;
       v[j] = vv.getFloat64(at);
       if (vv.getUint32(at) === STALE_HIGH && vv.getUint32(at + 4) === STALE_LOW) stale[j] = 1;
       j++;
@@ -213,11 +231,10 @@ export function createSqlSeriesSource(options: SqlSeriesSourceOptions): SeriesSo
         if (list === undefined) runs.set(id, (list = []));
         list.push({ n, times, values });
       }
-      const keep = request.grid === undefined ? undefined : gridTest(request.grid);
       let loaded = 0;
       const out: StoredSeries[] = [];
       for (const [id, list] of runs) {
-        const s = decodeRuns(list, keep);
+        const s = decodeRuns(list, request.grid);
         loaded += s.t.length;
         if (loaded > remaining) throw tooMany();
         if (s.t.length > 0) out.push({ ...s, labels: byId.get(id) as Labels });
