@@ -27,6 +27,11 @@ describe('parseGoFloat', () => {
     );
   });
 
+  it.each(['0', '-0', '+0', '-000', '7', '-7', '999999999', '-999999999', '1000000000', '-1000000000', '1.5e1', '10e-1', '2.607032e+06'])(
+    'reads %j as Number() does, -0 included (integers take a shorter path)',
+    (text) => expect(parse(text)).toBe(Number(text)),
+  );
+
   it.each(['', '+', '-', '.', 'e5', '1e', '1e+', '1_2', '0x1', '0x1p-3', '0b1', '0o1', '+NaN', '-nan', 'infinit', '1 ', ' 1', '1..2', '1e400'])(
     'rejects %j',
     (text) => expect(parse(text)).toBeUndefined(),

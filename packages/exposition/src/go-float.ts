@@ -71,6 +71,9 @@ export function parseGoFloat(s: string, start: number, end: number): number | un
     scale += expNegative ? -exp : exp;
   }
   if (i !== end) return undefined;
+  // An integer below 1e9 (not -0) comes back as a small integer, which a field holds without
+  // allocating a heap number.
+  if (scale === 0 && significant <= 9 && (mantissa !== 0 || !negative)) return negative ? -mantissa | 0 : mantissa | 0;
   let value: number;
   if (significant <= 15 && scale >= -22 && scale <= 22) {
     value = scale < 0 ? mantissa / POW10[-scale]! : mantissa * POW10[scale]!;

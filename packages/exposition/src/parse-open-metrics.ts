@@ -239,7 +239,9 @@ class OpenMetricsParser extends LineScanner {
       name = s.slice(start, nameEnd);
       this.lastName = name;
     }
-    const labels: Labels = { __name__: name };
+    // Built from `{}`: room for four properties in the object itself (see the text parser).
+    const labels: Labels = {};
+    labels.__name__ = name;
     this.pos = nameEnd;
     let rawLabels = '';
     if (s.charCodeAt(this.pos) === 123 && this.pos < this.eol) {

@@ -7,7 +7,7 @@ import { addLabel } from './set-label.ts';
 import { unescape } from './unescape.ts';
 
 const SUFFIXES = ['_total', '_created', '_count', '_sum', '_bucket'];
-const TEXT_TYPES = new Set<string>(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
+const TEXT_TYPES: readonly MetricType[] = ['counter', 'gauge', 'histogram', 'summary', 'untyped'];
 
 interface Declared {
   family: ExpositionFamily;
@@ -104,12 +104,13 @@ class PrometheusTextParser extends LineScanner {
           ? s.slice(textStart, this.eol)
           : (unescape(s, textStart, this.eol, false, this.strictEscapes) ?? this.fail('invalid escape sequence in HELP'));
     } else {
-      const type = s.slice(textStart, this.eol);
-      if (!TEXT_TYPES.has(type)) this.fail(`invalid metric type "${type}"`);
+      // Compared in place: the type is one of five words, no new string to hash.
+      const type = TEXT_TYPES.find((t) => t.length === this.eol - textStart && regionEquals(s, textStart, t));
+      if (type === undefined) this.fail(`invalid metric type "${s.slice(textStart, this.eol)}"`);
       if (declared.hasType) this.fail(`second TYPE line for metric name "${name}"`);
       if (declared.sampled || this.sampled.has(name)) this.fail(`TYPE line for metric name "${name}" after its samples`);
       declared.hasType = true;
-      declared.family.type = type as MetricType;
+      declared.family.type = type;
     }
     this.current = declared;
     // The next sample resolves its family again, even under the same name as the last one.
@@ -178,7 +179,10 @@ class PrometheusTextParser extends LineScanner {
       this.lastFamily = family;
       this.familyStale = false;
     }
-    const labels: Labels = { __name__: name };
+    // Built from `{}`, which keeps its first four properties in the object itself: `{ __name__ }`
+    // would keep one and put every label in a separate backing store.
+    const labels: Labels = {};
+    labels.__name__ = name;
     let c = s.charCodeAt(pos);
     while (pos < eol && (c === 32 || c === 9)) c = s.charCodeAt(++pos);
     if (pos < eol && c === 123) {
