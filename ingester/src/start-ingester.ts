@@ -11,6 +11,7 @@ import type { DiskBuffer } from './buffer/disk-buffer.ts';
 import { scrapeTimeoutOf } from './config.ts';
 import type { IngesterConfig } from './config.ts';
 import { createIngesterServer } from './http/create-ingester-server.ts';
+import { createGroupCommitSink } from './group-commit-sink.ts';
 import { createIngestSink } from './ingest-sink.ts';
 import type { IngestSink } from './ingest-sink.ts';
 import { startScrapeManager } from './scrape/scrape-manager.ts';
@@ -67,7 +68,8 @@ export async function startIngester(options: StartIngesterOptions): Promise<Runn
     ...(tls === undefined ? {} : { tls }),
   });
   const buffer = await openDiskBuffer({ dir: path.join(options.dataDir, 'ingest-buffer'), maxBytes: config.INGEST_BUFFER_MAX_BYTES, log });
-  const buffered = createBufferedSink({ sink, buffer, log });
+  // Scrapes finishing together share a transaction (group-commit-sink.ts); remote-write goes straight to `sink`.
+  const buffered = createBufferedSink({ sink: createGroupCommitSink(sink), buffer, log });
   const registry = server.metrics.registry;
   registerBufferMetrics(registry, buffer);
 
