@@ -9,6 +9,16 @@ export function regionEquals(s: string, start: number, text: string): boolean {
 }
 
 /**
+ * The input as a string V8 holds in its own heap. Node decodes a buffer of more than ~1 MB
+ * (`EXTERN_APEX`) into an external string, which the character-by-character scan reads markedly
+ * slower (a federation-sized body parses ~25% faster after the copy, which costs ~1%). The
+ * concatenation makes a cons string that V8 flattens into one heap copy at the first search.
+ */
+function inHeap(input: string): string {
+  return input.length >= 1 << 19 ? input.slice(0, 1) + input.slice(1) : input;
+}
+
+/**
  * Position, line and current line end of one parse, plus the lexical pieces both grammars share.
  * A class so that the hot loop reads plain fields (the parsers extend it).
  */
@@ -27,7 +37,7 @@ export class LineScanner {
   eol = 0;
 
   constructor(input: string, strictEscapes: boolean) {
-    this.s = input;
+    this.s = inHeap(input);
     this.length = input.length;
     this.strictEscapes = strictEscapes;
   }

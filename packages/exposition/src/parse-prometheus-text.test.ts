@@ -106,6 +106,24 @@ describe('parsePrometheusText', () => {
     for (const s of samples) expect(s.labels.__name__).toBe(s.name);
   });
 
+  it('reads a body decoded from a buffer of several MB (an external string, copied into the heap) like a small one', () => {
+    const line = (k: number): string => `node_cpu_seconds_total{cpu="${k % 4}",instance="host-${k}:9100",mode="idle"} ${k}.5\n`;
+    const lines = Array.from({ length: 40_000 }, (_, k) => line(k));
+    const body = Buffer.from(`# TYPE node_cpu_seconds_total counter\n${lines.join('')}`).toString('utf8');
+    expect(body.length).toBeGreaterThan(2 ** 21);
+    const { samples } = parsePrometheusText(body);
+    expect(samples).toHaveLength(40_000);
+    expect(samples[39_999]).toEqual({
+      name: 'node_cpu_seconds_total',
+      family: 'node_cpu_seconds_total',
+      labels: { __name__: 'node_cpu_seconds_total', cpu: '3', instance: 'host-39999:9100', mode: 'idle' },
+      value: 39_999.5,
+      timestampMs: undefined,
+      exemplar: undefined,
+    });
+    expect(() => parsePrometheusText(`${body}bad{ 1\n`)).toThrow(expect.objectContaining({ line: 40_002 }));
+  });
+
   it('rejects escapes other than \\\\, \\" and \\n only with strictEscapes, as expfmt does', () => {
     expect(rows('m{a="\\t"} 1\n')[0]![0].a).toBe('\\t');
     expect(() => parsePrometheusText('m{a="\\t"} 1\n', { strictEscapes: true })).toThrow(/escape/);
