@@ -32,6 +32,15 @@ describe('scrapeBatch', () => {
     expect(batch.metadata).toEqual([{ family: 'm', type: 'gauge', help: '', unit: '' }]);
   });
 
+  it('hands the same labels object for a series scrape after scrape (the writer caches series ids by it)', () => {
+    const seen: SeenSeries = new Map();
+    const first = scrapeBatch({ target, exposition: parse('a{x="1"} 1\nb 2\n'), timestampMs: 1000, durationSeconds: 0.01, seen }).batch;
+    const second = scrapeBatch({ target, exposition: parse('b 3\na{x="1"} 4\nc 5\n'), timestampMs: 2000, durationSeconds: 0.01, seen }).batch;
+    expect(byName(second.series, 'a')[0]!.labels).toBe(byName(first.series, 'a')[0]!.labels);
+    expect(byName(second.series, 'b')[0]!.labels).toBe(byName(first.series, 'b')[0]!.labels);
+    expect(byName(second.series, 'c')[0]!.labels).toEqual({ __name__: 'c', job: 'node', instance: '127.0.0.1:9464', dc: 'eu' });
+  });
+
   it('writes the report series and uses the scrape time unless the line has its own', () => {
     const seen: SeenSeries = new Map();
     const { batch, outcome } = scrapeBatch({ target, exposition: parse('a 1\nb 2 5000\na 3\n'), timestampMs: 1000, durationSeconds: 0.25, seen });

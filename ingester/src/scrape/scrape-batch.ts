@@ -64,11 +64,14 @@ export function scrapeBatch(options: {
   const inScrape = new Set<string>();
   let seriesAdded = 0;
   for (const sample of exposition?.samples ?? []) {
-    const labels = applyTargetLabels(sample.labels, base);
-    const key = seriesKey(labels);
+    const applied = applyTargetLabels(sample.labels, base);
+    const key = seriesKey(applied);
     if (inScrape.has(key)) continue;
     inScrape.add(key);
-    if (!seen.has(key)) seriesAdded++;
+    // A series of the last scrape keeps its labels object: the writer's series cache finds it by identity.
+    const before = seen.get(key);
+    if (before === undefined) seriesAdded++;
+    const labels = before ?? applied;
     if (sample.timestampMs === undefined) current.set(key, labels);
     series.push({ labels, samples: [{ timestampMs: sample.timestampMs ?? timestampMs, value: sample.value }] });
   }

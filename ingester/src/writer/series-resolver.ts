@@ -61,6 +61,8 @@ export class SeriesResolver {
   private readonly cache = new Map<string, CachedSeries>();
   /** By producer hash (`SeriesSamples.labelsHash`), pointing at the same entries. */
   private readonly byHash = new Map<number, CachedSeries>();
+  /** By the labels object itself: a scrape loop hands the same object for a series scrape after scrape. */
+  private byObject = new WeakMap<Labels, CachedSeries>();
   private readonly pool: pg.Pool;
   private readonly maxEntries: number;
   private readonly lastSeenIntervalMs: number;
@@ -78,12 +80,19 @@ export class SeriesResolver {
     const missing = new Map<string, number[]>();
     for (let i = 0; i < series.length; i++) {
       const { labels, labelsHash } = series[i]!;
-      let hit = labelsHash === undefined ? undefined : this.byHash.get(labelsHash);
-      if (hit !== undefined && !sameLabels(hit.labels, labels)) hit = undefined;
+      // Label sets are never modified in place, so an object seen before names the same series.
+      let hit = this.byObject.get(labels);
+      if (hit === undefined && labelsHash !== undefined) {
+        hit = this.byHash.get(labelsHash);
+        if (hit !== undefined && !sameLabels(hit.labels, labels)) hit = undefined;
+      }
       const key = hit === undefined ? labelSetKey(labels) : '';
       if (hit === undefined) {
         hit = this.cache.get(key);
-        if (hit !== undefined && labelsHash !== undefined) this.byHash.set(labelsHash, hit);
+        if (hit !== undefined) {
+          if (labelsHash !== undefined) this.byHash.set(labelsHash, hit);
+          else this.byObject.set(labels, hit);
+        }
       }
       if (hit !== undefined) {
         ids[i] = hit.id;
@@ -115,6 +124,7 @@ export class SeriesResolver {
       if (this.cache.size + keys.length > this.maxEntries || this.byHash.size > 2 * this.maxEntries) {
         this.cache.clear();
         this.byHash.clear();
+        this.byObject = new WeakMap();
       }
       keys.forEach((key, k) => {
         const id = found.get(k + 1);
@@ -126,6 +136,7 @@ export class SeriesResolver {
           ids[position] = id;
           const labelsHash = series[position]!.labelsHash;
           if (labelsHash !== undefined) this.byHash.set(labelsHash, entry);
+          else this.byObject.set(series[position]!.labels, entry);
         }
       });
     }
