@@ -17,6 +17,12 @@ interface Declared {
   sampled: boolean;
 }
 
+/** The type word that is exactly s[start, end), compared in place (no new string to hash). */
+function typeAt(s: string, start: number, end: number): MetricType | undefined {
+  for (const type of TEXT_TYPES) if (type.length === end - start && regionEquals(s, start, type)) return type;
+  return undefined;
+}
+
 function isBlank(c: number): boolean {
   return c === 32 || c === 9;
 }
@@ -104,9 +110,7 @@ class PrometheusTextParser extends LineScanner {
           ? s.slice(textStart, this.eol)
           : (unescape(s, textStart, this.eol, false, this.strictEscapes) ?? this.fail('invalid escape sequence in HELP'));
     } else {
-      // Compared in place: the type is one of five words, no new string to hash.
-      const type = TEXT_TYPES.find((t) => t.length === this.eol - textStart && regionEquals(s, textStart, t));
-      if (type === undefined) this.fail(`invalid metric type "${s.slice(textStart, this.eol)}"`);
+      const type = typeAt(s, textStart, this.eol) ?? this.fail(`invalid metric type "${s.slice(textStart, this.eol)}"`);
       if (declared.hasType) this.fail(`second TYPE line for metric name "${name}"`);
       if (declared.sampled || this.sampled.has(name)) this.fail(`TYPE line for metric name "${name}" after its samples`);
       declared.hasType = true;
