@@ -167,7 +167,11 @@ export async function startEmbeddedPostgres(options: { dataDir: string; log: Log
       }
       if (running !== undefined) await stopLeftover(running, log);
     }
-    child = spawn(bin.postgres, ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='], {
+    // Sized for a steady stream of small inserts: checkpoints far apart (fewer full-page images in
+    // the WAL after each), and those images compressed. Durability is untouched (fsync and
+    // synchronous_commit stay on: a write is acknowledged only once its commit is on disk).
+    const settings = ['listen_addresses=127.0.0.1', 'unix_socket_directories=', 'max_wal_size=4GB', 'checkpoint_timeout=15min', 'wal_compression=on'];
+    child = spawn(bin.postgres, ['-D', dir, '-p', String(port), ...settings.flatMap((setting) => ['-c', setting])], {
       ...owner,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
