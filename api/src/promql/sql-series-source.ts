@@ -2,6 +2,8 @@ import type pg from 'pg';
 import type { Labels, Matcher } from './ast.ts';
 import { compareLabels } from './labels.ts';
 import { PromqlError, execution } from './promql-error.ts';
+import { readSampleBlocks } from './read-sample-blocks.ts';
+import type { CompactedView } from './read-sample-blocks.ts';
 import type { SampleBudget, SelectRequest, SeriesSource, StoredSeries } from './series-source.ts';
 
 /** The stale marker NaN (compat §2.6), as the high and low words of its big-endian bits. */
@@ -58,40 +60,32 @@ function tooMany(): PromqlError {
   return execution('query processing would load too many samples into memory in query execution');
 }
 
-// The blocks of `sample_blocks` that (minMs, maxMs] touches, below the watermark and not dirty.
-const BLOCKS_IN_RANGE = `
-  FROM sample_blocks b
- WHERE b.series_id = ANY($1::bigint[]) AND b.block_start > $2::timestamptz - INTERVAL '2 hours' AND b.block_start <= $3::timestamptz
-   AND b.block_start < (SELECT upto FROM sample_blocks_watermark)
-   AND NOT EXISTS (SELECT 1 FROM sample_blocks_dirty d WHERE d.series_id = b.series_id AND d.block_start = b.block_start)`;
-
-const COUNT_BLOCKS = `SELECT coalesce(sum(b.n), 0)::text ${BLOCKS_IN_RANGE}`;
+const COUNT_BLOCKS = `
+  SELECT coalesce(sum(b.n), 0)::text FROM sample_blocks b
+   WHERE b.series_id = ANY($1::bigint[]) AND b.block_start > $2::timestamptz - INTERVAL '2 hours' AND b.block_start <= $3::timestamptz
+     AND b.block_start < (SELECT upto FROM sample_blocks_watermark)`;
 
 /**
- * One statement, so one snapshot: the compacted blocks, then per series one packed run of the raw
- * rows the blocks do not cover (above the watermark, or in a dirty block). Times are big-endian int8
- * milliseconds and values float8 bits, so a stale marker keeps its NaN payload. The LIMIT bounds the
- * raw rows PostgreSQL reads and sends to the query's sample budget.
+ * Per series one packed run of the raw rows the blocks read before did not cover: at or above their
+ * watermark ($5), and in the blocks that were dirty ($6, $7). Rows only ever get added, so reading
+ * them after the blocks loses nothing. Times are big-endian int8 milliseconds and values float8
+ * bits, so a stale marker keeps its NaN payload. The LIMIT bounds what PostgreSQL reads and sends
+ * to the query's sample budget.
  */
-function selectSamples(gridFilter: string): string {
+function selectRaw(gridFilter: string): string {
   return `
-  WITH w AS MATERIALIZED (SELECT upto FROM sample_blocks_watermark)
-  SELECT b.series_id::text, b.n, b.t, b.v ${BLOCKS_IN_RANGE}
-  UNION ALL
   SELECT series_id::text, count(*)::int,
          string_agg(int8send(round(date_part('epoch', "time") * 1000)::int8), ''::bytea ORDER BY "time"),
          string_agg(float8send(value), ''::bytea ORDER BY "time")
     FROM (SELECT series_id, "time", value FROM (
             SELECT series_id, "time", value FROM samples
              WHERE series_id = ANY($1::bigint[]) AND "time" > $2 AND "time" <= $3 ${gridFilter}
-               AND "time" >= (SELECT upto FROM w)
+               AND "time" >= $5::timestamptz
             UNION ALL
             SELECT s.series_id, s."time", s.value
-              FROM sample_blocks_dirty d
+              FROM unnest($6::bigint[], $7::timestamptz[]) AS d(series_id, block_start)
               JOIN samples s ON s.series_id = d.series_id AND s."time" >= d.block_start AND s."time" < d.block_start + INTERVAL '2 hours'
-             WHERE d.series_id = ANY($1::bigint[]) AND d.block_start < (SELECT upto FROM w)
-               AND d.block_start > $2::timestamptz - INTERVAL '2 hours' AND d.block_start <= $3::timestamptz
-               AND s."time" > $2 AND s."time" <= $3 ${gridFilter.replaceAll('"time"', 's."time"')}
+             WHERE s."time" > $2 AND s."time" <= $3 ${gridFilter.replaceAll('"time"', 's."time"')}
           ) raw ORDER BY series_id, "time" LIMIT $4) picked
    GROUP BY series_id`;
 }
@@ -99,74 +93,104 @@ function selectSamples(gridFilter: string): string {
 /** One packed, ordered run of a series' samples: a block, or the raw rows around the blocks. */
 interface Run {
   n: number;
-  times: Buffer;
-  values: Buffer;
+  t: Buffer;
+  v: Buffer;
 }
 
 type Grid = NonNullable<SelectRequest['grid']>;
 
-// Unix milliseconds fit in 53 bits: high word × 2^32 + low word is exact.
-function timeAt(tv: DataView, k: number): number {
-  return tv.getInt32(k * 8) * 0x1_0000_0000 + tv.getUint32(k * 8 + 4);
-}
-
-/** Index of the first sample in [from, n) later than `ms` (binary search over a packed run). */
-function firstAfter(tv: DataView, from: number, n: number, ms: number): number {
+/** Index of the first element of `t` in [from, to) later than `ms`. */
+function firstAfter(t: Float64Array, from: number, to: number, ms: number): number {
   let lo = from;
-  let hi = n;
+  let hi = to;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (timeAt(tv, mid) <= ms) lo = mid + 1;
+    if ((t[mid] as number) <= ms) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-/**
- * Decodes a series' runs into time-ordered arrays, with only the samples inside the grid's windows
- * when there is one (the gaps between windows are jumped by binary search, not decoded). Runs cover
- * disjoint spans; sorted by their first time they are usually in order already, and are merged by
- * time when the raw run interleaves with blocks (a dirty block amid clean ones).
- */
-function decodeRuns(runs: Run[], grid: Grid | undefined): Omit<StoredSeries, 'labels'> {
-  runs.sort((a, b) => firstTime(a) - firstTime(b));
-  let total = 0;
-  for (const r of runs) total += r.n;
+/** Times from big-endian int8 milliseconds, already byte-swapped into little-endian 32-bit halves. */
+function timesOf(words: Int32Array, total: number): Float64Array {
   const t = new Float64Array(total);
-  const v = new Float64Array(total);
-  const stale = new Uint8Array(total);
-  let j = 0;
-  let ordered = true;
-  for (const r of runs) {
-    const tv = new DataView(r.times.buffer, r.times.byteOffset, r.times.byteLength);
-    const vv = new DataView(r.values.buffer, r.values.byteOffset, r.values.byteLength);
-    for (let k = 0; k < r.n; k++) {
-      const ms = timeAt(tv, k);
-      if (grid !== undefined) {
-        // r = (t − gridStart) mod step; the sample is read when r = 0 or r > step − window,
-        // else the next one read is the first after the next window's start.
-        const rem = (((ms - grid.startMs) % grid.stepMs) + grid.stepMs) % grid.stepMs;
-        if (rem !== 0 && rem <= grid.stepMs - grid.windowMs) {
-          k = firstAfter(tv, k + 1, r.n, ms - rem + grid.stepMs - grid.windowMs) - 1;
-          continue;
-        }
-      }
-      if (j > 0 && ms <= (t[j - 1] as number)) ordered = false;
-      t[j] = ms;
-      const at = k * 8;
-      v[j] = vv.getFloat64(at);
-      if (vv.getUint32(at) === STALE_HIGH && vv.getUint32(at + 4) === STALE_LOW) stale[j] = 1;
-      j++;
-    }
-  }
-  const out = { t: t.subarray(0, j), v: v.subarray(0, j), stale: stale.subarray(0, j) };
-  if (ordered) return j === total ? out : { t: out.t.slice(), v: out.v.slice(), stale: out.stale.slice() };
-  const order = Array.from({ length: j }, (_, i) => i).sort((a, b) => (out.t[a] as number) - (out.t[b] as number));
-  return { t: Float64Array.from(order, (i) => out.t[i] as number), v: Float64Array.from(order, (i) => out.v[i] as number), stale: Uint8Array.from(order, (i) => out.stale[i] as number) };
+  // Unix milliseconds fit in 53 bits: high word × 2^32 + low word is exact.
+  for (let k = 0; k < total; k++) t[k] = words[2 * k + 1]! * 0x1_0000_0000 + (words[2 * k]! >>> 0);
+  return t;
 }
 
-function firstTime(r: Run): number {
-  return r.n === 0 ? 0 : r.times.readInt32BE(0) * 0x1_0000_0000 + r.times.readUInt32BE(4);
+function isOrdered(t: Float64Array): boolean {
+  for (let k = 1; k < t.length; k++) if (t[k]! <= t[k - 1]!) return false;
+  return true;
+}
+
+/** 1 where the value carries the stale marker's bits (only NaNs are looked at). */
+function staleOf(v: Float64Array, words: Uint32Array): Uint8Array {
+  const stale = new Uint8Array(v.length);
+  for (let k = 0; k < v.length; k++) {
+    if (v[k] !== v[k] && words[2 * k + 1] === STALE_HIGH && words[2 * k] === STALE_LOW) stale[k] = 1;
+  }
+  return stale;
+}
+
+/**
+ * Indices of the samples inside the grid's windows: r = (t − gridStart) mod step; a sample is kept
+ * when r = 0 or r > step − window, else the next one kept is the first after the next window's start.
+ */
+function gridIndices(t: Float64Array, grid: Grid): Uint32Array {
+  const { startMs, stepMs, windowMs } = grid;
+  const keep = new Uint32Array(t.length);
+  let n = 0;
+  for (let k = 0; k < t.length;) {
+    const ms = t[k]!;
+    const rem = (((ms - startMs) % stepMs) + stepMs) % stepMs;
+    if (rem !== 0 && rem <= stepMs - windowMs) {
+      k = firstAfter(t, k + 1, t.length, ms - rem + stepMs - windowMs);
+      continue;
+    }
+    keep[n++] = k++;
+  }
+  return keep.subarray(0, n);
+}
+
+function pick<T extends Float64Array | Uint8Array>(a: T, indices: ArrayLike<number>, out: T): T {
+  for (let i = 0; i < indices.length; i++) out[i] = a[indices[i]!]!;
+  return out;
+}
+
+/**
+ * Decodes a series' runs (in time order, spans disjoint) into arrays: the bytes are copied into
+ * place and byte-swapped natively, so values need no per-sample work; times become numbers from
+ * their two 32-bit halves. With a grid, only the samples inside its windows are kept (the gaps are
+ * jumped by binary search). Runs that interleave (raw rows of a dirty block amid clean blocks) are
+ * merged by time.
+ */
+function decodeRuns(runs: Run[], grid: Grid | undefined): Omit<StoredSeries, 'labels'> {
+  let total = 0;
+  for (const r of runs) total += r.n;
+  const tBits = Buffer.allocUnsafe(total * 8);
+  const v = new Float64Array(total);
+  const vBits = Buffer.from(v.buffer);
+  let at = 0;
+  for (const r of runs) {
+    r.t.copy(tBits, at, 0, r.n * 8);
+    r.v.copy(vBits, at, 0, r.n * 8);
+    at += r.n * 8;
+  }
+  tBits.swap64();
+  vBits.swap64();
+  // allocUnsafe may hand out a slice of the shared pool, not 4-byte aligned: copy then.
+  const words = tBits.byteOffset % 4 === 0 ? new Int32Array(tBits.buffer, tBits.byteOffset, total * 2) : new Int32Array(Uint8Array.from(tBits).buffer);
+  let t = timesOf(words, total);
+  let stale = staleOf(v, new Uint32Array(v.buffer));
+  let values = v;
+  if (!isOrdered(t)) {
+    const order = Uint32Array.from({ length: total }, (_, i) => i).sort((a, b) => t[a]! - t[b]!);
+    [t, values, stale] = [pick(t, order, new Float64Array(total)), pick(values, order, new Float64Array(total)), pick(stale, order, new Uint8Array(total))];
+  }
+  if (grid === undefined) return { t, v: values, stale };
+  const keep = gridIndices(t, grid);
+  return { t: pick(t, keep, new Float64Array(keep.length)), v: pick(values, keep, new Float64Array(keep.length)), stale: pick(stale, keep, new Uint8Array(keep.length)) };
 }
 
 /** Options of the PostgreSQL series source. */
@@ -203,38 +227,46 @@ export function createSqlSeriesSource(options: SqlSeriesSourceOptions): SeriesSo
       const minIso = new Date(request.minMs).toISOString();
       const maxIso = new Date(request.maxMs).toISOString();
       // Compacted blocks are fetched whole, so what they hold counts against the budget before
-      // they are read (the grid below then keeps only the samples the windows need).
-      let blockSamples: number;
+      // they are read (the grid then keeps only the samples the windows need).
+      let compacted: CompactedView;
       try {
-        blockSamples = Number((await pool.query<[string]>({ text: COUNT_BLOCKS, values: [ids, minIso, maxIso], rowMode: 'array' })).rows[0]?.[0] ?? 0);
+        const counted = await pool.query<[string]>({ text: COUNT_BLOCKS, values: [ids, minIso, maxIso], rowMode: 'array' });
+        if (Number(counted.rows[0]?.[0] ?? 0) > remaining) throw tooMany();
+        compacted = await readSampleBlocks(pool, ids, request.minMs, request.maxMs);
       } catch (err) {
+        if (err instanceof PromqlError) throw err;
         throw new PromqlError('unavailable', `sample lookup failed: ${(err as Error).message}`, { cause: err });
       }
-      if (blockSamples > remaining) throw tooMany();
-      const values: unknown[] = [ids, minIso, maxIso, remaining + 1];
+      const upto = Number.isFinite(compacted.uptoMs) ? new Date(compacted.uptoMs).toISOString() : '-infinity';
+      const values: unknown[] = [
+        ids, minIso, maxIso, remaining + 1, upto,
+        compacted.dirty.map((d) => d.seriesId), compacted.dirty.map((d) => new Date(d.startMs).toISOString()),
+      ];
       let gridFilter = '';
       if (request.grid !== undefined) {
         // r = (t − gridStart) mod step; a sample is read when the next step is within the window: r = 0 or r > step − window.
         const { startMs, stepMs, windowMs } = request.grid;
         values.push(startMs, stepMs, stepMs - windowMs);
-        gridFilter = `AND mod(mod(round(date_part('epoch', "time") * 1000)::bigint - $5::bigint, $6::bigint) + $6::bigint, $6::bigint) NOT BETWEEN 1 AND $7::bigint`;
+        gridFilter = `AND mod(mod(round(date_part('epoch', "time") * 1000)::bigint - $8::bigint, $9::bigint) + $9::bigint, $9::bigint) NOT BETWEEN 1 AND $10::bigint`;
       }
-      let result: pg.QueryArrayResult<[string, number, Buffer, Buffer]>;
+      let raw: pg.QueryArrayResult<[string, number, Buffer, Buffer]>;
       try {
-        result = await pool.query<[string, number, Buffer, Buffer]>({ text: selectSamples(gridFilter), values, rowMode: 'array' });
+        raw = await pool.query<[string, number, Buffer, Buffer]>({ text: selectRaw(gridFilter), values, rowMode: 'array' });
       } catch (err) {
         throw new PromqlError('unavailable', `sample lookup failed: ${(err as Error).message}`, { cause: err });
       }
-      const runs = new Map<string, Run[]>();
-      for (const [id, n, times, values] of result.rows) {
-        let list = runs.get(id);
-        if (list === undefined) runs.set(id, (list = []));
-        list.push({ n, times, values });
-      }
+      const runs = new Map<string, { blocks?: Run; raw?: Run }>();
+      const runsOf = (id: string) => {
+        let r = runs.get(id);
+        if (r === undefined) runs.set(id, (r = {}));
+        return r;
+      };
+      for (const b of compacted.blocks) runsOf(b.seriesId).blocks = b;
+      for (const [id, n, t, v] of raw.rows) runsOf(id).raw = { n, t, v };
       let loaded = 0;
       const out: StoredSeries[] = [];
-      for (const [id, list] of runs) {
-        const s = decodeRuns(list, request.grid);
+      for (const [id, r] of runs) {
+        const s = decodeRuns([r.blocks, r.raw].filter((x) => x !== undefined), request.grid);
         loaded += s.t.length;
         if (loaded > remaining) throw tooMany();
         if (s.t.length > 0) out.push({ ...s, labels: byId.get(id) as Labels });
