@@ -9,13 +9,13 @@ export function regionEquals(s: string, start: number, text: string): boolean {
 }
 
 /**
- * The input as a string V8 holds in its own heap. Node decodes a buffer of more than ~1 MB
+ * The input as a flat string in V8's own heap. Node decodes a buffer of more than ~1 MB
  * (`EXTERN_APEX`) into an external string, which the character-by-character scan reads markedly
- * slower (a federation-sized body parses ~25% faster after the copy, which costs ~1%). The
- * concatenation makes a cons string that V8 flattens into one heap copy at the first search.
+ * slower (a federation-sized body parses ~30% faster from the copy, which costs ~1%). `join`
+ * writes its result as one sequential string (`+` would make a cons string, read through a pointer).
  */
 function inHeap(input: string): string {
-  return input.length >= 1 << 19 ? input.slice(0, 1) + input.slice(1) : input;
+  return input.length >= 1 << 19 ? [input.slice(0, 1), input.slice(1)].join('') : input;
 }
 
 /**
