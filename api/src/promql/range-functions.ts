@@ -98,8 +98,32 @@ function linearRegression(w: Window, interceptMs: number): [number, number] {
   return [slope, sumY / n - (slope * sumX) / n];
 }
 
+/**
+ * Neumaier-compensated sum of finite partial sums, or undefined as soon as one is not finite (the
+ * callers then take the general path). The same steps as kahanSumInc, without a tuple per sample.
+ */
+function finiteKahanSum(values: ArrayLike<number>): { sum: number; c: number } | undefined {
+  let sum = 0;
+  let c = 0;
+  for (let i = 0; i < values.length; i++) {
+    const f = values[i] as number;
+    const t = sum + f;
+    if (!Number.isFinite(t)) return undefined;
+    if (Math.abs(sum) >= Math.abs(f)) c += (sum - t) + f;
+    else c += (f - t) + sum;
+    sum = t;
+  }
+  return { sum, c };
+}
+
 /** Mean with Kahan summation, switching to an incremental mean when the sum overflows. */
 export function kahanMean(values: ArrayLike<number>): number {
+  const fast = finiteKahanSum(values);
+  if (fast !== undefined) return fast.sum / values.length + fast.c / values.length;
+  return kahanMeanGeneral(values);
+}
+
+function kahanMeanGeneral(values: ArrayLike<number>): number {
   let sum = 0, mean = 0, c = 0, count = 0;
   let incremental = false;
   for (let i = 0; i < values.length; i++) {
@@ -150,6 +174,8 @@ export function quantile(q: number, input: ArrayLike<number>): number {
 }
 
 function sumOf(v: ArrayLike<number>): number {
+  const fast = finiteKahanSum(v);
+  if (fast !== undefined) return fast.sum + fast.c;
   let sum = 0, c = 0;
   for (let i = 0; i < v.length; i++) [sum, c] = kahanSumInc(v[i] as number, sum, c);
   return Number.isFinite(sum) ? sum + c : sum;

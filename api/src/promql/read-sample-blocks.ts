@@ -52,44 +52,97 @@ export async function readSampleBlocks(pool: pg.Pool, seriesIds: readonly string
     UNION ALL
     SELECT NULL, CASE WHEN isfinite(upto) THEN ${ms('upto')} END, -2, NULL, NULL FROM w
   ) TO STDOUT (FORMAT binary)`;
+  const parser = new CopyParser();
   const client = await pool.connect();
-  const chunks: Buffer[] = [];
   try {
     const stream = client.query(copyTo(sql, { highWaterMark: 1 << 24 }));
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    for await (const chunk of stream) parser.push(chunk as Buffer);
   } catch (err) {
     client.release(err as Error);
     throw err;
   }
   client.release();
-  return parseCopy(Buffer.concat(chunks));
+  return parser.end();
 }
 
-/** Parses COPY's binary format (header, then tuples of length-prefixed fields, then -1). */
-function parseCopy(buf: Buffer): CompactedView {
-  if (buf.length < 19 || !buf.subarray(0, 11).equals(SIGNATURE)) throw new Error('COPY answered in an unknown format');
-  let at = 19 + buf.readInt32BE(15);
-  const view: CompactedView = { uptoMs: Number.NEGATIVE_INFINITY, blocks: [], dirty: [] };
-  const field = (): Buffer | null => {
-    const len = buf.readInt32BE(at);
-    at += 4;
-    if (len < 0) return null;
-    at += len;
-    return buf.subarray(at - len, at);
-  };
-  const int8 = (b: Buffer | null): number => (b === null ? Number.NaN : b.readInt32BE(0) * 0x1_0000_0000 + b.readUInt32BE(4));
-  while (at < buf.length) {
-    const fields = buf.readInt16BE(at);
-    at += 2;
-    if (fields < 0) break;
-    const id = field();
-    const startMs = int8(field());
-    const n = (field() as Buffer).readInt32BE(0);
-    const t = field();
-    const v = field();
-    if (n === -2) view.uptoMs = Number.isNaN(startMs) ? Number.NEGATIVE_INFINITY : startMs;
-    else if (n === -1) view.dirty.push({ seriesId: String(int8(id)), startMs });
-    else view.blocks.push({ seriesId: String(int8(id)), n, t: t as Buffer, v: v as Buffer });
+const int8 = (b: Buffer | null): number => (b === null ? Number.NaN : b.readInt32BE(0) * 0x1_0000_0000 + b.readUInt32BE(4));
+
+/**
+ * COPY's binary format (a 19-byte header, then tuples of length-prefixed fields, then -1), parsed as
+ * the chunks arrive: each field is copied once, straight into a buffer of its own (aligned, so the
+ * packed arrays can be byte-swapped and viewed in place).
+ */
+class CopyParser {
+  private readonly view: CompactedView = { uptoMs: Number.NEGATIVE_INFINITY, blocks: [], dirty: [] };
+  private readonly small = Buffer.alloc(19);
+  private have = 0;
+  private need = 19;
+  private phase: 'header' | 'count' | 'length' | 'data' | 'done' = 'header';
+  private fieldsLeft = 0;
+  private fields: (Buffer | null)[] = [];
+  private data = Buffer.alloc(0);
+
+  push(chunk: Buffer): void {
+    for (let i = 0; i < chunk.length && this.phase !== 'done';) {
+      if (this.phase === 'data') {
+        const n = Math.min(this.data.length - this.have, chunk.length - i);
+        chunk.copy(this.data, this.have, i, i + n);
+        this.have += n;
+        i += n;
+        if (this.have === this.data.length) this.field(this.data);
+        continue;
+      }
+      const n = Math.min(this.need - this.have, chunk.length - i);
+      chunk.copy(this.small, this.have, i, i + n);
+      this.have += n;
+      i += n;
+      if (this.have < this.need) continue;
+      this.have = 0;
+      if (this.phase === 'header') {
+        if (!this.small.subarray(0, 11).equals(SIGNATURE) || this.small.readInt32BE(15) !== 0) throw new Error('COPY answered in an unknown format');
+        this.expect('count', 2);
+      } else if (this.phase === 'count') {
+        const count = this.small.readInt16BE(0);
+        if (count < 0) this.phase = 'done';
+        else {
+          this.fieldsLeft = count;
+          this.fields = [];
+          if (count > 0) this.expect('length', 4);
+        }
+      } else {
+        const length = this.small.readInt32BE(0);
+        if (length <= 0) this.field(length < 0 ? null : Buffer.alloc(0));
+        else {
+          this.data = Buffer.allocUnsafeSlow(length);
+          this.phase = 'data';
+        }
+      }
+    }
   }
-  return view;
+
+  end(): CompactedView {
+    if (this.phase !== 'done') throw new Error('COPY ended early');
+    return this.view;
+  }
+
+  private expect(phase: 'count' | 'length', bytes: number): void {
+    this.phase = phase;
+    this.need = bytes;
+    this.have = 0;
+  }
+
+  private field(value: Buffer | null): void {
+    this.fields.push(value);
+    this.have = 0;
+    if (--this.fieldsLeft > 0) {
+      this.expect('length', 4);
+      return;
+    }
+    const [id, start, n, t, v] = this.fields;
+    const kind = (n as Buffer).readInt32BE(0);
+    if (kind === -2) this.view.uptoMs = start === null ? Number.NEGATIVE_INFINITY : int8(start ?? null);
+    else if (kind === -1) this.view.dirty.push({ seriesId: String(int8(id ?? null)), startMs: int8(start ?? null) });
+    else this.view.blocks.push({ seriesId: String(int8(id ?? null)), n: kind, t: t as Buffer, v: v as Buffer });
+    this.expect('count', 2);
+  }
 }

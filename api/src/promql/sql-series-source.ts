@@ -111,12 +111,21 @@ function firstAfter(t: Float64Array, from: number, to: number, ms: number): numb
   return lo;
 }
 
-/** Times from big-endian int8 milliseconds, already byte-swapped into little-endian 32-bit halves. */
-function timesOf(words: Int32Array, total: number): Float64Array {
-  const t = new Float64Array(total);
+/** Big-endian int8 times and float8 values of one run, as little-endian views (swapped in place). */
+function swapped(r: Run): { words: Int32Array; v: Float64Array } {
+  // A run in buffers of its own (the blocks as COPY delivered them) is swapped where it lies; the
+  // raw run, a slice of what pg parsed, is copied first.
+  const own = (b: Buffer) => (b.byteOffset % 8 === 0 ? b.subarray(0, r.n * 8) : Buffer.from(Uint8Array.prototype.slice.call(b, 0, r.n * 8).buffer));
+  const t = own(r.t).swap64();
+  const v = own(r.v).swap64();
+  return { words: new Int32Array(t.buffer, t.byteOffset, r.n * 2), v: new Float64Array(v.buffer, v.byteOffset, r.n) };
+}
+
+/** Times from the little-endian 32-bit halves of int8 milliseconds, written into `t` from `at`. */
+function timesInto(words: Int32Array, t: Float64Array, at: number): void {
+  const n = words.length / 2;
   // Unix milliseconds fit in 53 bits: high word × 2^32 + low word is exact.
-  for (let k = 0; k < total; k++) t[k] = words[2 * k + 1]! * 0x1_0000_0000 + (words[2 * k]! >>> 0);
-  return t;
+  for (let k = 0; k < n; k++) t[at + k] = words[2 * k + 1]! * 0x1_0000_0000 + (words[2 * k]! >>> 0);
 }
 
 function isOrdered(t: Float64Array): boolean {
@@ -159,30 +168,24 @@ function pick<T extends Float64Array | Uint8Array>(a: T, indices: ArrayLike<numb
 }
 
 /**
- * Decodes a series' runs (in time order, spans disjoint) into arrays: the bytes are copied into
- * place and byte-swapped natively, so values need no per-sample work; times become numbers from
- * their two 32-bit halves. With a grid, only the samples inside its windows are kept (the gaps are
+ * Decodes a series' runs (in time order, spans disjoint) into arrays: the bytes are byte-swapped
+ * natively, so values need no per-sample work; times become numbers from their two 32-bit halves. With a grid, only the samples inside its windows are kept (the gaps are
  * jumped by binary search). Runs that interleave (raw rows of a dirty block amid clean blocks) are
  * merged by time.
  */
 function decodeRuns(runs: Run[], grid: Grid | undefined): Omit<StoredSeries, 'labels'> {
   let total = 0;
   for (const r of runs) total += r.n;
-  const tBits = Buffer.allocUnsafe(total * 8);
-  const v = new Float64Array(total);
-  const vBits = Buffer.from(v.buffer);
-  let at = 0;
-  for (const r of runs) {
-    r.t.copy(tBits, at, 0, r.n * 8);
-    r.v.copy(vBits, at, 0, r.n * 8);
-    at += r.n * 8;
+  const parts = runs.map(swapped);
+  let t = new Float64Array(total);
+  let v: Float64Array;
+  if (parts.length === 1) v = parts[0]!.v;
+  else v = new Float64Array(total);
+  for (let i = 0, at = 0; i < parts.length; at += parts[i]!.v.length, i++) {
+    timesInto(parts[i]!.words, t, at);
+    if (parts.length > 1) v.set(parts[i]!.v, at);
   }
-  tBits.swap64();
-  vBits.swap64();
-  // allocUnsafe may hand out a slice of the shared pool, not 4-byte aligned: copy then.
-  const words = tBits.byteOffset % 4 === 0 ? new Int32Array(tBits.buffer, tBits.byteOffset, total * 2) : new Int32Array(Uint8Array.from(tBits).buffer);
-  let t = timesOf(words, total);
-  let stale = staleOf(v, new Uint32Array(v.buffer));
+  let stale = staleOf(v, new Uint32Array(v.buffer, v.byteOffset, total * 2));
   let values = v;
   if (!isOrdered(t)) {
     const order = Uint32Array.from({ length: total }, (_, i) => i).sort((a, b) => t[a]! - t[b]!);
