@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -103,6 +103,8 @@ export const apiScenario: Scenario = {
     const quiet = createLogger({ level: 'warn' });
     const loadBefore = os.loadavg()[0]!;
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sextant-bench-api-'));
+    // The embedded PostgreSQL may run as another user (root hands it to `postgres`): it must enter the directory.
+    await chmod(dataDir, 0o755);
     let embedded: EmbeddedPostgresHandle | undefined;
     let seeded: SeededDatabase | undefined;
     let api: ChildProcess | undefined;

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -168,6 +168,8 @@ export const mqttScenario: Scenario = {
       return null;
     }
     const dir = await mkdtemp(path.join(os.tmpdir(), 'sextant-bench-mqtt-'));
+    // The embedded PostgreSQL may run as another user (root hands it to `postgres`): it must enter the directory.
+    await chmod(dir, 0o755);
     let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
     let broker: ChildProcess | undefined;
     try {

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -205,6 +205,8 @@ export const remoteWriteScenario: Scenario = {
       return null;
     }
     const dir = await mkdtemp(path.join(os.tmpdir(), 'sextant-bench-rw-'));
+    // The embedded PostgreSQL may run as another user (root hands it to `postgres`): it must enter the directory.
+    await chmod(dir, 0o755);
     let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
     const targets: Target[] = [];
     try {
