@@ -8,6 +8,12 @@ export function regionEquals(s: string, start: number, text: string): boolean {
   return true;
 }
 
+/** Whether s[a, a + n) equals s[b, b + n): both regions read from the one flat input string. */
+export function regionsEqual(s: string, a: number, b: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (s.charCodeAt(a + i) !== s.charCodeAt(b + i)) return false;
+  return true;
+}
+
 /**
  * The input as a flat string in V8's own heap. Node decodes a buffer of more than ~1 MB
  * (`EXTERN_APEX`) into an external string, which the character-by-character scan reads markedly
@@ -74,18 +80,18 @@ export class LineScanner {
   /**
    * Reads a label value whose opening quote is at `pos - 1`, leaves `pos` after the closing quote and
    * returns the unescaped value (label-value escapes, compat §1.2). `recent[index]`, the value at the
-   * same place in the previous sample, is compared in place first and returned when equal, so that
-   * repeated values cost no scan and no new string; it is then updated (cleared after an escaped
-   * value, whose text differs from its value).
+   * same place in the previous sample, written at `recentAt[index]` in the input, is compared in
+   * place first and returned when equal, so that repeated values cost no scan and no new string; it
+   * is then updated (cleared after an escaped value, whose text differs from its value).
    */
-  readQuoted(recent?: (string | undefined)[], index = 0): string {
+  readQuoted(recent?: (string | undefined)[], recentAt?: number[], index = 0): string {
     const s = this.s;
     const eol = this.eol;
     const start = this.pos;
     const previous = recent?.[index];
     if (previous !== undefined) {
       const end = start + previous.length;
-      if (end < eol && s.charCodeAt(end) === 34 && regionEquals(s, start, previous)) {
+      if (end < eol && s.charCodeAt(end) === 34 && regionsEqual(s, start, recentAt![index]!, previous.length)) {
         this.pos = end + 1;
         return previous;
       }
@@ -97,7 +103,10 @@ export class LineScanner {
     if (c === 34) {
       this.pos = q + 1;
       const value = s.slice(start, q);
-      if (recent !== undefined) recent[index] = value;
+      if (recent !== undefined) {
+        recent[index] = value;
+        recentAt![index] = start;
+      }
       return value;
     }
     // Escapes present: the closing quote is the first one after an even run of backslashes.

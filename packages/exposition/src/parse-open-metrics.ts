@@ -61,6 +61,8 @@ class OpenMetricsParser extends LineScanner {
   /** `sampleSuffix` of `inFamily`. */
   private suffix = '';
   private readonly recentLabelValues: (string | undefined)[] = [];
+  /** Where each of those values is written in the input, compared in place of the strings. */
+  private readonly recentLabelValueAt: number[] = [];
 
   constructor(input: string, options: ParseOptions) {
     super(input, options.strictEscapes ?? false);
@@ -179,7 +181,7 @@ class OpenMetricsParser extends LineScanner {
         this.fail(`expected ="<value>" after label name "${labelName}"`);
       }
       this.pos = nameEnd + 2;
-      const value = this.readQuoted(recent === undefined ? undefined : this.recentLabelValues, index);
+      const value = this.readQuoted(recent === undefined ? undefined : this.recentLabelValues, this.recentLabelValueAt, index);
       const added = recent === undefined ? setLabel(labels, labelName, value, false) : addLabel(labels, recent, index, labelName, value, this.dropEmpty);
       if (!added) this.fail(`duplicate label name "${labelName}"`);
       const c = this.pos < this.eol ? s.charCodeAt(this.pos) : -1;

@@ -93,6 +93,31 @@ describe('parsePrometheusText', () => {
     expect(rows(text).map(([l, v]) => [l.a, v])).toEqual([['x\\', 1], ['x"} 2', 2], ['x"} 2', 3], ['x', 4]]);
   });
 
+  it('tells apart names, label names and values of the same length as on the previous line (compared in place)', () => {
+    const text = [
+      '# HELP aa x',
+      '# TYPE ab gauge',
+      'ab{ka="v1",kb="w1"} 1',
+      'ac{ka="v1",kc="w1"} 2',
+      'ac{ka="v2",kc="w1"} 3',
+      '# TYPE ad counter',
+      'ad_total{kd="v2"} 4',
+      '',
+    ].join('\n');
+    const { samples, families } = parsePrometheusText(text);
+    expect(samples.map((s) => [s.family, s.labels, s.value])).toEqual([
+      ['ab', { __name__: 'ab', ka: 'v1', kb: 'w1' }, 1],
+      ['ac', { __name__: 'ac', ka: 'v1', kc: 'w1' }, 2],
+      ['ac', { __name__: 'ac', ka: 'v2', kc: 'w1' }, 3],
+      ['ad', { __name__: 'ad_total', kd: 'v2' }, 4],
+    ]);
+    expect(families.map((f) => [f.name, f.type, f.help])).toEqual([
+      ['aa', 'untyped', 'x'],
+      ['ab', 'gauge', ''],
+      ['ad', 'counter', ''],
+    ]);
+  });
+
   it('drops empty label values when asked, as Prometheus stores series', () => {
     expect(rows('m{a="",b="x"} 1\n', { dropEmptyLabelValues: true })).toEqual([[{ __name__: 'm', b: 'x' }, 1, undefined]]);
   });

@@ -1,7 +1,7 @@
 import type { Exposition, ExpositionFamily, ExpositionSample, Labels, MetricType, ParseOptions } from './exposition.ts';
 import { hasFamilySuffix } from './family-suffixes.ts';
 import { parseGoFloat, parseGoInt } from './go-float.ts';
-import { LineScanner, regionEquals } from './line-scanner.ts';
+import { LineScanner, regionEquals, regionsEqual } from './line-scanner.ts';
 import { scanLabelName, scanMetricName } from './names.ts';
 import { addLabel } from './set-label.ts';
 import { unescape } from './unescape.ts';
@@ -11,6 +11,11 @@ const TEXT_TYPES: readonly MetricType[] = ['counter', 'gauge', 'histogram', 'sum
 
 interface Declared {
   family: ExpositionFamily;
+  /**
+   * Where the name is written in the input: names are compared with that text, which reads faster
+   * than a string sliced from it.
+   */
+  nameAt: number;
   hasHelp: boolean;
   hasType: boolean;
   /** Samples named exactly like the family were seen (a later TYPE is an error). */
@@ -44,12 +49,17 @@ class PrometheusTextParser extends LineScanner {
   /** The family of the latest metadata line, which the following samples may belong to. */
   private current: Declared | undefined;
   private lastName = '';
+  /** Where `lastName` is written in the input. */
+  private lastNameAt = 0;
   private lastFamily = '';
   /** Set when metadata or a new name may change the family of the next sample. */
   private familyStale = true;
   /** Label names of the previous sample by position, reused instead of slicing equal names again. */
   private readonly recentLabelNames: string[] = [];
   private readonly recentLabelValues: (string | undefined)[] = [];
+  /** Where each of those names and values is written in the input, compared in place of the strings. */
+  private readonly recentLabelNameAt: number[] = [];
+  private readonly recentLabelValueAt: number[] = [];
 
   constructor(input: string, options: ParseOptions) {
     super(input, options.strictEscapes ?? false);
@@ -90,14 +100,14 @@ class PrometheusTextParser extends LineScanner {
     let nameEnd = this.pos;
     if (declared !== undefined) {
       nameEnd = this.pos + declared.family.name.length;
-      const same = (nameEnd === this.eol || isBlank(s.charCodeAt(nameEnd))) && regionEquals(s, this.pos, declared.family.name);
+      const same = (nameEnd === this.eol || isBlank(s.charCodeAt(nameEnd))) && regionsEqual(s, this.pos, declared.nameAt, declared.family.name.length);
       if (!same) declared = undefined;
     }
     if (declared === undefined) {
       nameEnd = scanMetricName(s, this.pos, this.eol);
       if (nameEnd === this.pos) this.fail(`expected a metric name after # ${keyword}: ${this.excerpt()}`);
       if (nameEnd < this.eol && !isBlank(s.charCodeAt(nameEnd))) this.fail(`invalid metric name after # ${keyword}: ${this.excerpt()}`);
-      declared = this.declareFamily(s.slice(this.pos, nameEnd));
+      declared = this.declareFamily(s.slice(this.pos, nameEnd), this.pos);
     }
     const { name } = declared.family;
     // One blank separates the name from the text, which runs to the end of the line (as promparse).
@@ -121,11 +131,11 @@ class PrometheusTextParser extends LineScanner {
     this.familyStale = true;
   }
 
-  private declareFamily(name: string): Declared {
+  private declareFamily(name: string, nameAt: number): Declared {
     let declared = this.declared.get(name);
     if (declared === undefined) {
       const family: ExpositionFamily = { name, type: 'untyped', help: '', unit: '' };
-      declared = { family, hasHelp: false, hasType: false, sampled: false };
+      declared = { family, nameAt, hasHelp: false, hasType: false, sampled: false };
       this.declared.set(name, declared);
       this.families.push(family);
     }
@@ -164,11 +174,13 @@ class PrometheusTextParser extends LineScanner {
     const start = this.pos;
     // Lines mostly repeat the previous name, or after metadata the family's: try that in place
     // first (no scan, no new string), then scan.
-    let name = this.familyStale && this.current !== undefined ? this.current.family.name : this.lastName;
+    const after = this.familyStale ? this.current : undefined;
+    let name = after !== undefined ? after.family.name : this.lastName;
+    const nameAt = after !== undefined ? after.nameAt : this.lastNameAt;
     let family = this.lastFamily;
     let pos = start + name.length;
     const c0 = pos < eol ? s.charCodeAt(pos) : 32;
-    if (name === '' || (c0 !== 123 && c0 !== 32 && c0 !== 9) || !regionEquals(s, start, name)) {
+    if (name === '' || (c0 !== 123 && c0 !== 32 && c0 !== 9) || !regionsEqual(s, start, nameAt, name.length)) {
       pos = scanMetricName(s, start, eol);
       if (pos === start) this.fail(`invalid metric name at the start of ${this.excerpt()}`);
       name = s.slice(start, pos);
@@ -176,6 +188,7 @@ class PrometheusTextParser extends LineScanner {
     }
     if (name !== this.lastName) {
       this.lastName = name;
+      this.lastNameAt = start;
       this.familyStale = true;
     }
     if (this.familyStale) {
@@ -232,11 +245,12 @@ class PrometheusTextParser extends LineScanner {
       let labelName = names[index];
       let nameEnd = labelName === undefined ? pos : pos + labelName.length;
       const after = s.charCodeAt(nameEnd);
-      if (labelName === undefined || (after !== 61 && after !== 32 && after !== 9) || !regionEquals(s, pos, labelName)) {
+      if (labelName === undefined || (after !== 61 && after !== 32 && after !== 9) || !regionsEqual(s, pos, this.recentLabelNameAt[index]!, labelName.length)) {
         nameEnd = scanLabelName(s, pos, eol);
         if (nameEnd === pos) this.fail(`expected a label name in ${this.excerpt()}`);
         labelName = s.slice(pos, nameEnd);
         names[index] = labelName;
+        this.recentLabelNameAt[index] = pos;
       }
       pos = nameEnd;
       c = s.charCodeAt(pos);
@@ -246,7 +260,7 @@ class PrometheusTextParser extends LineScanner {
       while (pos < eol && (c === 32 || c === 9)) c = s.charCodeAt(++pos);
       if (c !== 34 || pos >= eol) this.fail(`expected a quoted value for label "${labelName}"`);
       this.pos = pos + 1;
-      const value = this.readQuoted(values, index);
+      const value = this.readQuoted(values, this.recentLabelValueAt, index);
       if (!addLabel(labels, names, index, labelName, value, this.dropEmpty)) this.fail(`duplicate label name "${labelName}"`);
       pos = this.pos;
       c = s.charCodeAt(pos);
