@@ -99,20 +99,14 @@ interface Run {
 
 type Grid = NonNullable<SelectRequest['grid']>;
 
-/** Index of the first element of `t` in [from, to) later than `ms`. */
-function firstAfter(t: Float64Array, from: number, to: number, ms: number): number {
-  let lo = from;
-  let hi = to;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((t[mid] as number) <= ms) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+/** One run as little-endian views: int8 ms as 32-bit halves, and float8 values. */
+interface Part {
+  words: Int32Array;
+  v: Float64Array;
 }
 
 /** Big-endian int8 times and float8 values of one run, as little-endian views (swapped in place). */
-function swapped(r: Run): { words: Int32Array; v: Float64Array } {
+function swapped(r: Run): Part {
   // A run in buffers of its own (the blocks as COPY delivered them) is swapped where it lies; the
   // raw run, a slice of what pg parsed, is copied first.
   const own = (b: Buffer) => (b.byteOffset % 8 === 0 ? b.subarray(0, r.n * 8) : Buffer.from(Uint8Array.prototype.slice.call(b, 0, r.n * 8).buffer));
@@ -121,45 +115,42 @@ function swapped(r: Run): { words: Int32Array; v: Float64Array } {
   return { words: new Int32Array(t.buffer, t.byteOffset, r.n * 2), v: new Float64Array(v.buffer, v.byteOffset, r.n) };
 }
 
-/** Times from the little-endian 32-bit halves of int8 milliseconds, written into `t` from `at`. */
-function timesInto(words: Int32Array, t: Float64Array, at: number): void {
-  const n = words.length / 2;
-  // Unix milliseconds fit in 53 bits: high word × 2^32 + low word is exact.
-  for (let k = 0; k < n; k++) t[at + k] = words[2 * k + 1]! * 0x1_0000_0000 + (words[2 * k]! >>> 0);
+// Unix milliseconds fit in 53 bits: high word × 2^32 + low word is exact.
+function timeAt(words: Int32Array, k: number): number {
+  return words[2 * k + 1]! * 0x1_0000_0000 + (words[2 * k]! >>> 0);
 }
 
-function isOrdered(t: Float64Array): boolean {
-  for (let k = 1; k < t.length; k++) if (t[k]! <= t[k - 1]!) return false;
-  return true;
-}
-
-/** 1 where the value carries the stale marker's bits (only NaNs are looked at). */
-function staleOf(v: Float64Array, words: Uint32Array): Uint8Array {
-  const stale = new Uint8Array(v.length);
-  for (let k = 0; k < v.length; k++) {
-    if (v[k] !== v[k] && words[2 * k + 1] === STALE_HIGH && words[2 * k] === STALE_LOW) stale[k] = 1;
+/** Index of the first sample in [from, n) later than `ms`. */
+function firstAfter(words: Int32Array, from: number, n: number, ms: number): number {
+  let lo = from;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (timeAt(words, mid) <= ms) lo = mid + 1;
+    else hi = mid;
   }
-  return stale;
+  return lo;
 }
 
 /**
- * Indices of the samples inside the grid's windows: r = (t − gridStart) mod step; a sample is kept
- * when r = 0 or r > step − window, else the next one kept is the first after the next window's start.
+ * Indices of a run's samples inside the grid's windows: r = (t − gridStart) mod step; a sample is
+ * kept when r = 0 or r > step − window, else the next one kept is the first after the next window's
+ * start (found by binary search: the gaps are never decoded).
  */
-function gridIndices(t: Float64Array, grid: Grid): Uint32Array {
+function gridIndices(words: Int32Array, grid: Grid): Uint32Array {
   const { startMs, stepMs, windowMs } = grid;
-  const keep = new Uint32Array(t.length);
-  let n = 0;
-  for (let k = 0; k < t.length;) {
-    const ms = t[k]!;
+  const count = words.length / 2;
+  const keep: number[] = [];
+  for (let k = 0; k < count;) {
+    const ms = timeAt(words, k);
     const rem = (((ms - startMs) % stepMs) + stepMs) % stepMs;
     if (rem !== 0 && rem <= stepMs - windowMs) {
-      k = firstAfter(t, k + 1, t.length, ms - rem + stepMs - windowMs);
+      k = firstAfter(words, k + 1, count, ms - rem + stepMs - windowMs);
       continue;
     }
-    keep[n++] = k++;
+    keep.push(k++);
   }
-  return keep.subarray(0, n);
+  return Uint32Array.from(keep);
 }
 
 function pick<T extends Float64Array | Uint8Array>(a: T, indices: ArrayLike<number>, out: T): T {
@@ -168,32 +159,41 @@ function pick<T extends Float64Array | Uint8Array>(a: T, indices: ArrayLike<numb
 }
 
 /**
- * Decodes a series' runs (in time order, spans disjoint) into arrays: the bytes are byte-swapped
- * natively, so values need no per-sample work; times become numbers from their two 32-bit halves. With a grid, only the samples inside its windows are kept (the gaps are
- * jumped by binary search). Runs that interleave (raw rows of a dirty block amid clean blocks) are
- * merged by time.
+ * Decodes a series' runs (spans disjoint, usually in time order) into arrays: the bytes are
+ * byte-swapped natively, so values need no per-sample work, and times become numbers from their two
+ * 32-bit halves. With a grid only the samples inside its windows are decoded. Runs that interleave
+ * (raw rows of a dirty block amid clean blocks) are merged by time.
  */
 function decodeRuns(runs: Run[], grid: Grid | undefined): Omit<StoredSeries, 'labels'> {
-  let total = 0;
-  for (const r of runs) total += r.n;
   const parts = runs.map(swapped);
+  const picked = grid === undefined ? undefined : parts.map((p) => gridIndices(p.words, grid));
+  let total = 0;
+  for (let i = 0; i < parts.length; i++) total += picked?.[i]?.length ?? parts[i]!.v.length;
   let t = new Float64Array(total);
-  let v: Float64Array;
-  if (parts.length === 1) v = parts[0]!.v;
-  else v = new Float64Array(total);
-  for (let i = 0, at = 0; i < parts.length; at += parts[i]!.v.length, i++) {
-    timesInto(parts[i]!.words, t, at);
-    if (parts.length > 1) v.set(parts[i]!.v, at);
+  // One whole run is used where it lies; anything else is gathered.
+  let v = picked === undefined && parts.length === 1 ? parts[0]!.v : new Float64Array(total);
+  let stale = new Uint8Array(total);
+  for (let i = 0, at = 0; i < parts.length; i++) {
+    const { words, v: pv } = parts[i]!;
+    const bits = new Uint32Array(pv.buffer, pv.byteOffset, pv.length * 2);
+    const idx = picked?.[i];
+    const n = idx?.length ?? pv.length;
+    for (let j = 0; j < n; j++) {
+      const k = idx === undefined ? j : idx[j]!;
+      t[at + j] = timeAt(words, k);
+      const x = pv[k]!;
+      if (v !== pv) v[at + j] = x;
+      if (x !== x && bits[2 * k + 1] === STALE_HIGH && bits[2 * k] === STALE_LOW) stale[at + j] = 1;
+    }
+    at += n;
   }
-  let stale = staleOf(v, new Uint32Array(v.buffer, v.byteOffset, total * 2));
-  let values = v;
-  if (!isOrdered(t)) {
+  let ordered = true;
+  for (let k = 1; k < total && ordered; k++) if (t[k]! <= t[k - 1]!) ordered = false;
+  if (!ordered) {
     const order = Uint32Array.from({ length: total }, (_, i) => i).sort((a, b) => t[a]! - t[b]!);
-    [t, values, stale] = [pick(t, order, new Float64Array(total)), pick(values, order, new Float64Array(total)), pick(stale, order, new Uint8Array(total))];
+    [t, v, stale] = [pick(t, order, new Float64Array(total)), pick(v, order, new Float64Array(total)), pick(stale, order, new Uint8Array(total))];
   }
-  if (grid === undefined) return { t, v: values, stale };
-  const keep = gridIndices(t, grid);
-  return { t: pick(t, keep, new Float64Array(keep.length)), v: pick(values, keep, new Float64Array(keep.length)), stale: pick(stale, keep, new Uint8Array(keep.length)) };
+  return { t, v, stale };
 }
 
 /** Options of the PostgreSQL series source. */
