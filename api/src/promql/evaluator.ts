@@ -31,6 +31,9 @@ interface Points {
   v: Float64Array;
 }
 
+/** One series' window: samples [from, to) of `t`/`v`, inside (startMs, endMs]. */
+type RangeWindow = RangeSeries & { from: number; to: number; startMs: number; endMs: number };
+
 const KEEP_NAME = new Set(['last_over_time', 'sort', 'sort_desc', 'label_replace', 'label_join']);
 
 /** Index of the first element of `a` greater than `x` (binary search). */
@@ -127,7 +130,7 @@ export class Evaluator {
       case 'string': return { type: 'string', s: e.value };
       case 'paren': return this.evalAt(e.expr, ts);
       case 'vector': return { type: 'vector', samples: this.selectInstant(e, ts) };
-      case 'matrix': return { type: 'matrix', series: this.windows(e.selector, e.rangeMs, ts).map((w) => ({ labels: w.labels, t: w.t, v: w.v })) };
+      case 'matrix': return { type: 'matrix', series: this.windows(e.selector, e.rangeMs, ts).map((w) => ({ labels: w.labels, t: w.t.subarray(w.from, w.to), v: w.v.subarray(w.from, w.to) })) };
       case 'subquery': return { type: 'matrix', series: this.subquery(e, ts) };
       case 'unary': {
         const v = this.evalAt(e.expr, ts);
@@ -182,15 +185,16 @@ export class Evaluator {
     return out;
   }
 
-  private windows(sel: VectorSelector, rangeMs: number, ts: number): (RangeSeries & { startMs: number; endMs: number })[] {
+  /** Each series' samples in (ts − range, ts], as indices into its (stale-free) arrays. */
+  private windows(sel: VectorSelector, rangeMs: number, ts: number): RangeWindow[] {
     const endMs = this.atTime(sel.at, ts) - sel.offsetMs;
     const startMs = endMs - rangeMs;
-    const out: (RangeSeries & { startMs: number; endMs: number })[] = [];
+    const out: RangeWindow[] = [];
     for (const s of this.ctx.data.get(sel) ?? []) {
       const p = this.nonStale(s);
       const lo = upperBound(p.t, startMs);
       const hi = upperBound(p.t, endMs);
-      if (hi > lo) out.push({ labels: s.labels, t: p.t.subarray(lo, hi), v: p.v.subarray(lo, hi), startMs, endMs });
+      if (hi > lo) out.push({ labels: s.labels, t: p.t, v: p.v, from: lo, to: hi, startMs, endMs });
     }
     return out;
   }
@@ -242,12 +246,12 @@ export class Evaluator {
     return { type: 'vector', samples };
   }
 
-  private rangeArg(e: Expr, ts: number): (RangeSeries & { startMs: number; endMs: number })[] {
+  private rangeArg(e: Expr, ts: number): RangeWindow[] {
     const inner = unwrap(e);
     if (inner.kind === 'matrix') return this.windows(inner.selector, inner.rangeMs, ts);
     if (inner.kind === 'subquery') {
       const endMs = this.atTime(inner.at, ts) - inner.offsetMs;
-      return this.subquery(inner, ts).map((s) => ({ ...s, startMs: endMs - inner.rangeMs, endMs }));
+      return this.subquery(inner, ts).map((s) => ({ ...s, from: 0, to: s.t.length, startMs: endMs - inner.rangeMs, endMs }));
     }
     throw execution('expected a range vector');
   }
@@ -264,7 +268,7 @@ export class Evaluator {
       }
       const out: Sample[] = [];
       for (const w of windows) {
-        const v = (rangeFn as NonNullable<typeof rangeFn>)({ t: w.t, v: w.v, startMs: w.startMs, endMs: w.endMs, evalMs: ts, params });
+        const v = (rangeFn as NonNullable<typeof rangeFn>)({ t: w.t, v: w.v, from: w.from, to: w.to, startMs: w.startMs, endMs: w.endMs, evalMs: ts, params });
         if (v !== undefined) out.push({ labels: KEEP_NAME.has(name) ? w.labels : dropName(w.labels), v });
       }
       return { type: 'vector', samples: out };

@@ -1,9 +1,15 @@
 // Functions over one series' samples in a range window (Prometheus promql/functions.go semantics).
 
-/** The samples of one series inside (rangeStart, rangeEnd], oldest first; stale markers removed. */
+/**
+ * The samples of one series inside (rangeStart, rangeEnd]: indices [from, to) of `t` and `v`, oldest
+ * first, stale markers removed. Indices rather than subarrays, so a range query does not create two
+ * typed-array views per series and step.
+ */
 export interface Window {
   t: Float64Array;
   v: Float64Array;
+  from: number;
+  to: number;
   /** Range bounds in ms (after offset), and the evaluation time. */
   startMs: number;
   endMs: number;
@@ -23,16 +29,16 @@ export function kahanSumInc(inc: number, sum: number, c: number): [number, numbe
 }
 
 function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): number | undefined {
-  const n = w.v.length;
+  const n = w.to - w.from;
   if (n < 2) return undefined;
-  const first = w.v[0] as number;
-  const last = w.v[n - 1] as number;
-  const firstT = w.t[0] as number;
-  const lastT = w.t[n - 1] as number;
+  const first = w.v[w.from] as number;
+  const last = w.v[w.to - 1] as number;
+  const firstT = w.t[w.from] as number;
+  const lastT = w.t[w.to - 1] as number;
   let result = last - first;
   if (isCounter) {
     let prev = first;
-    for (let i = 1; i < n; i++) {
+    for (let i = w.from + 1; i < w.to; i++) {
       const cur = w.v[i] as number;
       if (cur < prev) result += prev;
       prev = cur;
@@ -57,8 +63,8 @@ function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): numbe
 }
 
 function instantValue(w: Window, isRate: boolean): number | undefined {
-  const n = w.v.length;
-  if (n < 2) return undefined;
+  if (w.to - w.from < 2) return undefined;
+  const n = w.to;
   const last = w.v[n - 1] as number;
   const prev = w.v[n - 2] as number;
   let result = isRate && last < prev ? last : last - prev;
@@ -71,13 +77,13 @@ function instantValue(w: Window, isRate: boolean): number | undefined {
 
 /** Least squares fit of the window against time (seconds since `interceptMs`): [slope, intercept]. */
 function linearRegression(w: Window, interceptMs: number): [number, number] {
-  const n = w.v.length;
-  const initY = w.v[0] as number;
+  const n = w.to - w.from;
+  const initY = w.v[w.from] as number;
   let constY = true;
   let sumX = 0, cX = 0, sumY = 0, cY = 0, sumXY = 0, cXY = 0, sumX2 = 0, cX2 = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = w.from; i < w.to; i++) {
     const y = w.v[i] as number;
-    if (constY && i > 0 && y !== initY) constY = false;
+    if (constY && i > w.from && y !== initY) constY = false;
     const x = ((w.t[i] as number) - interceptMs) / 1000;
     [sumX, cX] = kahanSumInc(x, sumX, cX);
     [sumY, cY] = kahanSumInc(y, sumY, cY);
@@ -102,10 +108,10 @@ function linearRegression(w: Window, interceptMs: number): [number, number] {
  * Neumaier-compensated sum of finite partial sums, or undefined as soon as one is not finite (the
  * callers then take the general path). The same steps as kahanSumInc, without a tuple per sample.
  */
-function finiteKahanSum(values: ArrayLike<number>): { sum: number; c: number } | undefined {
+function finiteKahanSum(values: ArrayLike<number>, from: number, to: number): { sum: number; c: number } | undefined {
   let sum = 0;
   let c = 0;
-  for (let i = 0; i < values.length; i++) {
+  for (let i = from; i < to; i++) {
     const f = values[i] as number;
     const t = sum + f;
     if (!Number.isFinite(t)) return undefined;
@@ -117,10 +123,10 @@ function finiteKahanSum(values: ArrayLike<number>): { sum: number; c: number } |
 }
 
 /** Mean with Kahan summation, switching to an incremental mean when the sum overflows. */
-export function kahanMean(values: ArrayLike<number>): number {
-  const fast = finiteKahanSum(values);
-  if (fast !== undefined) return fast.sum / values.length + fast.c / values.length;
-  return kahanMeanGeneral(values);
+export function kahanMean(values: ArrayLike<number>, from = 0, to = values.length): number {
+  const fast = finiteKahanSum(values, from, to);
+  if (fast !== undefined) return fast.sum / (to - from) + fast.c / (to - from);
+  return kahanMeanGeneral(from === 0 && to === values.length ? values : Array.prototype.slice.call(values, from, to) as number[]);
 }
 
 function kahanMeanGeneral(values: ArrayLike<number>): number {
@@ -173,17 +179,17 @@ export function quantile(q: number, input: ArrayLike<number>): number {
   return (values[lower] as number) * (1 - weight) + (values[upper] as number) * weight;
 }
 
-function sumOf(v: ArrayLike<number>): number {
-  const fast = finiteKahanSum(v);
+function sumOf(v: ArrayLike<number>, from: number, to: number): number {
+  const fast = finiteKahanSum(v, from, to);
   if (fast !== undefined) return fast.sum + fast.c;
   let sum = 0, c = 0;
-  for (let i = 0; i < v.length; i++) [sum, c] = kahanSumInc(v[i] as number, sum, c);
+  for (let i = from; i < to; i++) [sum, c] = kahanSumInc(v[i] as number, sum, c);
   return Number.isFinite(sum) ? sum + c : sum;
 }
 
-function extreme(v: Float64Array, max: boolean): number {
-  let r = v[0] as number;
-  for (let i = 1; i < v.length; i++) {
+function extreme(v: Float64Array, from: number, to: number, max: boolean): number {
+  let r = v[from] as number;
+  for (let i = from + 1; i < to; i++) {
     const x = v[i] as number;
     if ((max ? x > r : x < r) || Number.isNaN(r)) r = x;
   }
@@ -197,34 +203,34 @@ export const RANGE_FUNCTIONS: ReadonlyMap<string, RangeFunction> = new Map<strin
   ['delta', (w) => extrapolatedRate(w, false, false)],
   ['irate', (w) => instantValue(w, true)],
   ['idelta', (w) => instantValue(w, false)],
-  ['deriv', (w) => (w.v.length < 2 ? undefined : linearRegression(w, w.t[0] as number)[0])],
+  ['deriv', (w) => (w.to - w.from < 2 ? undefined : linearRegression(w, w.t[w.from] as number)[0])],
   ['predict_linear', (w) => {
-    if (w.v.length < 2) return undefined;
+    if (w.to - w.from < 2) return undefined;
     const [slope, intercept] = linearRegression(w, w.evalMs);
     return slope * (w.params[0] as number) + intercept;
   }],
   ['resets', (w) => {
     let n = 0;
-    for (let i = 1; i < w.v.length; i++) if ((w.v[i] as number) < (w.v[i - 1] as number)) n++;
+    for (let i = w.from + 1; i < w.to; i++) if ((w.v[i] as number) < (w.v[i - 1] as number)) n++;
     return n;
   }],
   ['changes', (w) => {
     let n = 0;
-    for (let i = 1; i < w.v.length; i++) {
+    for (let i = w.from + 1; i < w.to; i++) {
       const a = w.v[i - 1] as number;
       const b = w.v[i] as number;
       if (a !== b && !(Number.isNaN(a) && Number.isNaN(b))) n++;
     }
     return n;
   }],
-  ['avg_over_time', (w) => kahanMean(w.v)],
-  ['sum_over_time', (w) => sumOf(w.v)],
-  ['count_over_time', (w) => w.v.length],
-  ['min_over_time', (w) => extreme(w.v, false)],
-  ['max_over_time', (w) => extreme(w.v, true)],
-  ['last_over_time', (w) => w.v[w.v.length - 1]],
+  ['avg_over_time', (w) => kahanMean(w.v, w.from, w.to)],
+  ['sum_over_time', (w) => sumOf(w.v, w.from, w.to)],
+  ['count_over_time', (w) => w.to - w.from],
+  ['min_over_time', (w) => extreme(w.v, w.from, w.to, false)],
+  ['max_over_time', (w) => extreme(w.v, w.from, w.to, true)],
+  ['last_over_time', (w) => w.v[w.to - 1]],
   ['present_over_time', () => 1],
-  ['stdvar_over_time', (w) => variance(w.v)],
-  ['stddev_over_time', (w) => Math.sqrt(variance(w.v))],
-  ['quantile_over_time', (w) => quantile(w.params[0] as number, w.v)],
+  ['stdvar_over_time', (w) => variance(w.v.subarray(w.from, w.to))],
+  ['stddev_over_time', (w) => Math.sqrt(variance(w.v.subarray(w.from, w.to)))],
+  ['quantile_over_time', (w) => quantile(w.params[0] as number, w.v.subarray(w.from, w.to))],
 ]);
