@@ -1,4 +1,4 @@
-// RSS of processes from /proc, for the soak's memory-over-time series.
+// RSS and CPU time of processes from /proc, for the soak's series over time.
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** VmRSS of `pid` in MiB, or NaN once it is gone. */
@@ -46,4 +46,36 @@ export function treePssMiB(pid: number): number {
 /** The system's 1-minute load average. */
 export function loadAverage(): number {
   return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+}
+
+// /proc/<pid>/stat counts CPU time in clock ticks: 100 per second on Linux (USER_HZ).
+const TICKS_PER_SECOND = 100;
+
+/** utime, stime, cutime, cstime of `pid` in seconds, or undefined once it is gone. */
+function cpuTimes(pid: number): number[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name: state is field 3, utime field 14 … cstime field 17.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 15).map((t) => Number(t) / TICKS_PER_SECOND);
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds `pid` has used (user + system), or NaN once it is gone. */
+export function cpuSeconds(pid: number): number {
+  const t = cpuTimes(pid);
+  return t === undefined ? Number.NaN : t[0]! + t[1]!;
+}
+
+/**
+ * CPU seconds of a PostgreSQL server: the postmaster with the children it has reaped (backends that
+ * came and went) plus its live children.
+ */
+export function treeCpuSeconds(pid: number): number {
+  const own = cpuTimes(pid);
+  if (own === undefined) return Number.NaN;
+  let sum = own[0]! + own[1]! + own[2]! + own[3]!;
+  for (const child of withChildren(pid).slice(1)) sum += cpuSeconds(child) || 0;
+  return sum;
 }

@@ -18,8 +18,10 @@ export interface SimulatedExporters {
   /** `127.0.0.1:<port>` of each exporter. */
   targets: string[];
   scrapes: number;
-  /** Gaps between consecutive scrapes of the same exporter, in ms (bounded: the latest 200 000). */
+  /** Gaps between consecutive scrapes of the same exporter, in ms, ending at or after `measureFrom` (bounded: the latest 200 000). */
   gaps: number[];
+  /** Epoch ms from which gaps are recorded (the end of the warm-up); 0 = from the start. */
+  measureFrom: number;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function startSimulatedExporters(count: number): Promise<SimulatedE
     targets: [],
     scrapes: 0,
     gaps: [],
+    measureFrom: 0,
     async close() {
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
         s.closeAllConnections();
@@ -40,7 +43,7 @@ export async function startSimulatedExporters(count: number): Promise<SimulatedE
   const handler = (port: number) => (_req: unknown, res: ServerResponse) => {
     const now = Date.now();
     const before = last.get(port);
-    if (before !== undefined) {
+    if (before !== undefined && now >= state.measureFrom) {
       state.gaps.push(now - before);
       if (state.gaps.length > 200_000) state.gaps.splice(0, 100_000);
     }

@@ -9,7 +9,7 @@ import autocannon from 'autocannon';
 import { createLogger } from '@sextant/log';
 import { openStorage, startEmbeddedPostgres } from '@sextant/storage';
 import { freePort } from '@sextant/testkit/process';
-import { loadAverage, rssMiB, treePssMiB } from './process-rss.ts';
+import { cpuSeconds, loadAverage, rssMiB, treeCpuSeconds, treePssMiB } from './process-rss.ts';
 import { startRemoteWriteLoad } from './remote-write-load.ts';
 import { startSextant } from './sextant-process.ts';
 import { startSimulatedExporters } from './simulated-exporters.ts';
@@ -30,6 +30,8 @@ export interface SoakSample {
   minute: number;
   load1: number;
   rss: Record<string, number>;
+  /** CPU seconds each process has used since it started (the same names as `rss`). */
+  cpu: Record<string, number>;
   /** Age of the oldest `last_seen_at` over the scraped servers, s (a server not scraped for long shows here). */
   scrapeAgeS: number;
   /** Batches waiting in the ingester's disk buffer. */
@@ -96,6 +98,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const samples: SoakSample[] = [];
   const started = Date.now();
   const end = started + options.minutes * 60_000;
+  // Scrape gaps count after the warm-up, as memory growth does: the first scrapes create every series.
+  exporters.measureFrom = started + options.warmupMinutes * 60_000;
   log(`soak: ${options.exporters} exporters every ${options.scrapeIntervalS}s, remote-write ${options.rate}/s, ${options.minutes} min; load average ${loadAverage()}`);
   try {
     let lastAcked = 0;
@@ -118,6 +122,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         minute: (now - started) / 60_000,
         load1: loadAverage(),
         rss: { ingester: rssMiB(ingester.pid()), api: rssMiB(api.pid()), 'postgresql (Pss)': treePssMiB(postmaster), 'load generator': process.memoryUsage.rss() / 1048576 },
+        cpu: { ingester: cpuSeconds(ingester.pid()), api: cpuSeconds(api.pid()), 'postgresql (Pss)': treeCpuSeconds(postmaster), 'load generator': cpuSeconds(process.pid) },
         scrapeAgeS: age.rows[0]?.age ?? Number.NaN,
         buffered: Number(/^sextant_ingester_buffer_batches (\S+)$/m.exec(metrics)?.[1] ?? Number.NaN),
         dropped: Number(/^sextant_ingester_buffer_dropped_batches_total (\S+)$/m.exec(metrics)?.[1] ?? Number.NaN),

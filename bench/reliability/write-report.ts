@@ -34,6 +34,15 @@ function suitesSection(suites: SuitesResult | undefined): string[] {
   return lines;
 }
 
+/** Mean CPU use of process `name` between the end of the warm-up and the last sample, in % of one core. */
+function cpuShare(soak: SoakResult, name: string): number {
+  const after = soak.samples.filter((s) => s.minute >= soak.options.warmupMinutes && s.cpu !== undefined);
+  const first = after[0];
+  const last = after.at(-1);
+  if (first === undefined || last === undefined || last === first) return Number.NaN;
+  return ((last.cpu[name]! - first.cpu[name]!) / ((last.minute - first.minute) * 60)) * 100;
+}
+
 function soakSection(soak: SoakResult | undefined): string[] {
   if (soak === undefined) return ['Soak not run in this report (SOAK_MINUTES=0).', ''];
   const o = soak.options;
@@ -49,7 +58,7 @@ function soakSection(soak: SoakResult | undefined): string[] {
     '| measure | value |',
     '|---|---:|',
     `| scrapes answered by the simulated exporters | ${soak.scrapes} |`,
-    `| gap between two scrapes of one exporter, p50 / p99 (target ${o.scrapeIntervalS} s) | ${f(soak.scrapeGapP50S, 2)} s / ${f(soak.scrapeGapP99S, 2)} s |`,
+    `| gap between two scrapes of one exporter after warm-up, p50 / p99 (target ${o.scrapeIntervalS} s) | ${f(soak.scrapeGapP50S, 2)} s / ${f(soak.scrapeGapP99S, 2)} s |`,
     `| scraped samples stored | ${soak.scrapedStored} |`,
     `| servers registered from the scrapes | ${soak.servers} |`,
     `| remote-write samples sent / acknowledged / stored | ${soak.rwSent} / ${soak.rwAcked} / ${soak.rwStored} |`,
@@ -61,6 +70,7 @@ function soakSection(soak: SoakResult | undefined): string[] {
     `| oldest last scrape over all servers, worst after warm-up | ${f(Math.max(...after.map((s) => s.scrapeAgeS)))} s |`,
     `| ingester disk-buffer batches, worst / dropped when full (scrapes lost) | ${Math.max(...soak.samples.map((s) => s.buffered))} / ${soak.samples.at(-1)?.dropped ?? 'n/a'} |`,
     ...names.map((n) => `| ${n} memory growth after ${o.warmupMinutes} min warm-up (target < 10 %) | ${f(growth(soak, n))} % |`),
+    ...names.map((n) => `| ${n.replace(' (Pss)', '')} CPU after warm-up, mean (100 % = one core) | ${f(cpuShare(soak, n), 0)} % |`),
     '',
     'Over time (one row per sample window; memory in MiB: RSS, PostgreSQL as the Pss sum of its processes):',
     '',
