@@ -1,13 +1,21 @@
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 
-/** A series' compacted blocks, concatenated oldest first: big-endian int8 Unix ms in `t`, float8 bits in `v`. */
+/**
+ * A series' compacted blocks, concatenated oldest first: per block, big-endian int8 start (Unix ms)
+ * and int4 sample count in `meta`; per sample, big-endian int4 ms since its block's start in `t` and
+ * float8 bits in `v`.
+ */
 export interface BlockRow {
   seriesId: string;
   n: number;
+  meta: Buffer;
   t: Buffer;
   v: Buffer;
 }
+
+/** Thrown when the blocks hold more samples than the caller's limit (nothing more is read). */
+export class BlockLimitError extends Error {}
 
 /** What `sample_blocks` holds for some series and span, read in one snapshot. */
 export interface CompactedView {
@@ -24,12 +32,13 @@ const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /**
  * Reads the compacted blocks that (minMs, maxMs] touches for `seriesIds`, with the watermark and the
  * dirty blocks of the same snapshot. Each series' blocks come concatenated in one row (a few large
- * fields cost the client far less than thousands of small ones). COPY … (FORMAT binary) brings the packed bytes as they are
+ * fields cost the client far less than thousands of small ones). Refuses (BlockLimitError) when they
+ * hold more than `limit` samples. COPY … (FORMAT binary) brings the packed bytes as they are
  * stored, where a query's text results would double them into hex (and pg's binary result mode
  * does not pass bytea through). COPY takes no parameters: the ids are checked to be integers and
  * the bounds are written by `toISOString`, so the literals are safe.
  */
-export async function readSampleBlocks(pool: pg.Pool, seriesIds: readonly string[], minMs: number, maxMs: number): Promise<CompactedView> {
+export async function readSampleBlocks(pool: pg.Pool, seriesIds: readonly string[], minMs: number, maxMs: number, limit: number): Promise<CompactedView> {
   for (const id of seriesIds) if (!/^\d+$/.test(id)) throw new Error(`series id ${id} is not an integer`);
   const ids = `'{${seriesIds.join(',')}}'::bigint[]`;
   const min = `'${new Date(minMs).toISOString()}'::timestamptz`;
@@ -39,20 +48,22 @@ export async function readSampleBlocks(pool: pg.Pool, seriesIds: readonly string
   const sql = `COPY (
     WITH w AS MATERIALIZED (SELECT upto FROM sample_blocks_watermark)
     -- Per series (LATERAL), so each ordered aggregate sorts one series' blocks in memory.
-    SELECT id.series_id, NULL::int8, b.n, b.t, b.v
+    SELECT id.series_id, NULL::int8, b.n, b.meta, b.t, b.v
       FROM unnest(${ids}) AS id(series_id)
      CROSS JOIN LATERAL (
-       SELECT sum(b.n)::int AS n, string_agg(b.t, ''::bytea ORDER BY b.block_start) AS t, string_agg(b.v, ''::bytea ORDER BY b.block_start) AS v
+       SELECT sum(b.n)::int AS n,
+              string_agg(int8send(${ms('b.block_start')}) || int4send(b.n), ''::bytea ORDER BY b.block_start) AS meta,
+              string_agg(b.t, ''::bytea ORDER BY b.block_start) AS t, string_agg(b.v, ''::bytea ORDER BY b.block_start) AS v
          FROM sample_blocks b
         WHERE b.series_id = id.series_id AND b.${inRange}
           AND NOT EXISTS (SELECT 1 FROM sample_blocks_dirty d WHERE d.series_id = b.series_id AND d.block_start = b.block_start)) b
      WHERE b.n IS NOT NULL
     UNION ALL
-    SELECT d.series_id, ${ms('d.block_start')}, -1, NULL, NULL FROM sample_blocks_dirty d WHERE d.series_id = ANY(${ids}) AND d.${inRange}
+    SELECT d.series_id, ${ms('d.block_start')}, -1, NULL, NULL, NULL FROM sample_blocks_dirty d WHERE d.series_id = ANY(${ids}) AND d.${inRange}
     UNION ALL
-    SELECT NULL, CASE WHEN isfinite(upto) THEN ${ms('upto')} END, -2, NULL, NULL FROM w
+    SELECT NULL, CASE WHEN isfinite(upto) THEN ${ms('upto')} END, -2, NULL, NULL, NULL FROM w
   ) TO STDOUT (FORMAT binary)`;
-  const parser = new CopyParser();
+  const parser = new CopyParser(limit);
   const client = await pool.connect();
   try {
     const stream = client.query(copyTo(sql, { highWaterMark: 1 << 24 }));
@@ -81,6 +92,13 @@ class CopyParser {
   private fieldsLeft = 0;
   private fields: (Buffer | null)[] = [];
   private data = Buffer.alloc(0);
+  private samples = 0;
+  private readonly limit: number;
+
+  /** `limit`: most samples the blocks may hold in all (checked before their bytes are read). */
+  constructor(limit: number) {
+    this.limit = limit;
+  }
 
   push(chunk: Buffer): void {
     for (let i = 0; i < chunk.length && this.phase !== 'done';) {
@@ -134,15 +152,19 @@ class CopyParser {
   private field(value: Buffer | null): void {
     this.fields.push(value);
     this.have = 0;
+    if (this.fields.length === 3 && value !== null) {
+      const n = value.readInt32BE(0);
+      if (n > 0 && (this.samples += n) > this.limit) throw new BlockLimitError(`the blocks hold more than ${this.limit} samples`);
+    }
     if (--this.fieldsLeft > 0) {
       this.expect('length', 4);
       return;
     }
-    const [id, start, n, t, v] = this.fields;
+    const [id, start, n, meta, t, v] = this.fields;
     const kind = (n as Buffer).readInt32BE(0);
     if (kind === -2) this.view.uptoMs = start === null ? Number.NEGATIVE_INFINITY : int8(start ?? null);
     else if (kind === -1) this.view.dirty.push({ seriesId: String(int8(id ?? null)), startMs: int8(start ?? null) });
-    else this.view.blocks.push({ seriesId: String(int8(id ?? null)), n: kind, t: t as Buffer, v: v as Buffer });
+    else this.view.blocks.push({ seriesId: String(int8(id ?? null)), n: kind, meta: meta as Buffer, t: t as Buffer, v: v as Buffer });
     this.expect('count', 2);
   }
 }

@@ -2,8 +2,8 @@ import type pg from 'pg';
 import type { Labels, Matcher } from './ast.ts';
 import { compareLabels } from './labels.ts';
 import { PromqlError, execution } from './promql-error.ts';
-import { readSampleBlocks } from './read-sample-blocks.ts';
-import type { CompactedView } from './read-sample-blocks.ts';
+import { BlockLimitError, readSampleBlocks } from './read-sample-blocks.ts';
+import type { BlockRow, CompactedView } from './read-sample-blocks.ts';
 import type { SampleBudget, SelectRequest, SeriesSource, StoredSeries } from './series-source.ts';
 
 /** The stale marker NaN (compat §2.6), as the high and low words of its big-endian bits. */
@@ -60,11 +60,6 @@ function tooMany(): PromqlError {
   return execution('query processing would load too many samples into memory in query execution');
 }
 
-const COUNT_BLOCKS = `
-  SELECT coalesce(sum(b.n), 0)::text FROM sample_blocks b
-   WHERE b.series_id = ANY($1::bigint[]) AND b.block_start > $2::timestamptz - INTERVAL '2 hours' AND b.block_start <= $3::timestamptz
-     AND b.block_start < (SELECT upto FROM sample_blocks_watermark)`;
-
 /**
  * Per series one packed run of the raw rows the blocks read before did not cover: at or above their
  * watermark ($5), and in the blocks that were dirty ($6, $7). Rows only ever get added, so reading
@@ -90,8 +85,8 @@ function selectRaw(gridFilter: string): string {
    GROUP BY series_id`;
 }
 
-/** One packed, ordered run of a series' samples: a block, or the raw rows around the blocks. */
-interface Run {
+/** The raw rows of a series in one packed run: big-endian int8 Unix ms in `t`, float8 bits in `v`. */
+interface RawRun {
   n: number;
   t: Buffer;
   v: Buffer;
@@ -99,58 +94,84 @@ interface Run {
 
 type Grid = NonNullable<SelectRequest['grid']>;
 
-/** One run as little-endian views: int8 ms as 32-bit halves, and float8 values. */
-interface Part {
-  words: Int32Array;
-  v: Float64Array;
+/**
+ * A span of one part's samples [k0, k0 + n): times are `base` + int4 offsets (a block), or int8
+ * values as little-endian 32-bit halves (`wide`, the raw run).
+ */
+interface Segment {
+  base: number;
+  wide: boolean;
+  k0: number;
+  n: number;
 }
 
-/** Big-endian int8 times and float8 values of one run, as little-endian views (swapped in place). */
-function swapped(r: Run): Part {
-  // A run in buffers of its own (the blocks as COPY delivered them) is swapped where it lies; the
-  // raw run, a slice of what pg parsed, is copied first.
-  const own = (b: Buffer) => (b.byteOffset % 8 === 0 ? b.subarray(0, r.n * 8) : Buffer.from(Uint8Array.prototype.slice.call(b, 0, r.n * 8).buffer));
-  const t = own(r.t).swap64();
-  const v = own(r.v).swap64();
-  return { words: new Int32Array(t.buffer, t.byteOffset, r.n * 2), v: new Float64Array(v.buffer, v.byteOffset, r.n) };
+/** One run as little-endian views over its own bytes (swapped in place): times, values, and their segments. */
+interface Part {
+  times: Int32Array;
+  v: Float64Array;
+  segments: Segment[];
+}
+
+/** The bytes of `b` in a buffer of their own, 8-byte aligned, so they can be swapped and viewed in place. */
+function own(b: Buffer, bytes: number): Buffer {
+  return b.byteOffset % 8 === 0 ? b.subarray(0, bytes) : Buffer.from(Uint8Array.prototype.slice.call(b, 0, bytes).buffer);
+}
+
+function blocksPart(row: BlockRow): Part {
+  const segments: Segment[] = [];
+  for (let at = 0, k0 = 0; at + 12 <= row.meta.length; at += 12) {
+    const n = row.meta.readInt32BE(at + 8);
+    segments.push({ base: row.meta.readInt32BE(at) * 0x1_0000_0000 + row.meta.readUInt32BE(at + 4), wide: false, k0, n });
+    k0 += n;
+  }
+  const t = own(row.t, row.n * 4).swap32();
+  const v = own(row.v, row.n * 8).swap64();
+  return { times: new Int32Array(t.buffer, t.byteOffset, row.n), v: new Float64Array(v.buffer, v.byteOffset, row.n), segments };
+}
+
+function rawPart(run: RawRun): Part {
+  const t = own(run.t, run.n * 8).swap64();
+  const v = own(run.v, run.n * 8).swap64();
+  return { times: new Int32Array(t.buffer, t.byteOffset, run.n * 2), v: new Float64Array(v.buffer, v.byteOffset, run.n), segments: [{ base: 0, wide: true, k0: 0, n: run.n }] };
 }
 
 // Unix milliseconds fit in 53 bits: high word × 2^32 + low word is exact.
-function timeAt(words: Int32Array, k: number): number {
-  return words[2 * k + 1]! * 0x1_0000_0000 + (words[2 * k]! >>> 0);
+function timeAt(times: Int32Array, s: Segment, k: number): number {
+  return s.wide ? times[2 * k + 1]! * 0x1_0000_0000 + (times[2 * k]! >>> 0) : s.base + times[k]!;
 }
 
-/** Index of the first sample in [from, n) later than `ms`. */
-function firstAfter(words: Int32Array, from: number, n: number, ms: number): number {
+/** Index of the first sample of the segment at or after `from` later than `ms`. */
+function firstAfter(times: Int32Array, s: Segment, from: number, ms: number): number {
   let lo = from;
-  let hi = n;
+  let hi = s.k0 + s.n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (timeAt(words, mid) <= ms) lo = mid + 1;
+    if (timeAt(times, s, mid) <= ms) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
 /**
- * Indices of a run's samples inside the grid's windows: r = (t − gridStart) mod step; a sample is
+ * Indices of a part's samples inside the grid's windows: r = (t − gridStart) mod step; a sample is
  * kept when r = 0 or r > step − window, else the next one kept is the first after the next window's
  * start (found by binary search: the gaps are never decoded).
  */
-function gridIndices(words: Int32Array, grid: Grid): Uint32Array {
+function gridIndices(part: Part, grid: Grid): number[] {
   const { startMs, stepMs, windowMs } = grid;
-  const count = words.length / 2;
   const keep: number[] = [];
-  for (let k = 0; k < count;) {
-    const ms = timeAt(words, k);
-    const rem = (((ms - startMs) % stepMs) + stepMs) % stepMs;
-    if (rem !== 0 && rem <= stepMs - windowMs) {
-      k = firstAfter(words, k + 1, count, ms - rem + stepMs - windowMs);
-      continue;
+  for (const s of part.segments) {
+    for (let k = s.k0; k < s.k0 + s.n;) {
+      const ms = timeAt(part.times, s, k);
+      const rem = (((ms - startMs) % stepMs) + stepMs) % stepMs;
+      if (rem !== 0 && rem <= stepMs - windowMs) {
+        k = firstAfter(part.times, s, k + 1, ms - rem + stepMs - windowMs);
+        continue;
+      }
+      keep.push(k++);
     }
-    keep.push(k++);
   }
-  return Uint32Array.from(keep);
+  return keep;
 }
 
 function pick<T extends Float64Array | Uint8Array>(a: T, indices: ArrayLike<number>, out: T): T {
@@ -159,33 +180,46 @@ function pick<T extends Float64Array | Uint8Array>(a: T, indices: ArrayLike<numb
 }
 
 /**
- * Decodes a series' runs (spans disjoint, usually in time order) into arrays: the bytes are
- * byte-swapped natively, so values need no per-sample work, and times become numbers from their two
- * 32-bit halves. With a grid only the samples inside its windows are decoded. Runs that interleave
- * (raw rows of a dirty block amid clean blocks) are merged by time.
+ * Decodes a series' parts (spans disjoint, usually in time order) into arrays: the bytes are
+ * byte-swapped natively, so values need no per-sample work. With a grid only the samples inside its
+ * windows are decoded. Parts that interleave (raw rows of a dirty block amid clean blocks) are
+ * merged by time.
  */
-function decodeRuns(runs: Run[], grid: Grid | undefined): Omit<StoredSeries, 'labels'> {
-  const parts = runs.map(swapped);
-  const picked = grid === undefined ? undefined : parts.map((p) => gridIndices(p.words, grid));
+function decodeParts(parts: Part[], grid: Grid | undefined): Omit<StoredSeries, 'labels'> {
+  const picked = grid === undefined ? undefined : parts.map((p) => gridIndices(p, grid));
   let total = 0;
   for (let i = 0; i < parts.length; i++) total += picked?.[i]?.length ?? parts[i]!.v.length;
   let t = new Float64Array(total);
-  // One whole run is used where it lies; anything else is gathered.
+  // One whole part is used where it lies; anything else is gathered.
   let v = picked === undefined && parts.length === 1 ? parts[0]!.v : new Float64Array(total);
   let stale = new Uint8Array(total);
-  for (let i = 0, at = 0; i < parts.length; i++) {
-    const { words, v: pv } = parts[i]!;
+  let at = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const { times, v: pv, segments } = parts[i]!;
     const bits = new Uint32Array(pv.buffer, pv.byteOffset, pv.length * 2);
     const idx = picked?.[i];
-    const n = idx?.length ?? pv.length;
-    for (let j = 0; j < n; j++) {
-      const k = idx === undefined ? j : idx[j]!;
-      t[at + j] = timeAt(words, k);
+    if (idx === undefined) {
+      for (const s of segments) {
+        if (s.wide) for (let k = s.k0; k < s.k0 + s.n; k++) t[at + k] = times[2 * k + 1]! * 0x1_0000_0000 + (times[2 * k]! >>> 0);
+        else for (let k = s.k0; k < s.k0 + s.n; k++) t[at + k] = s.base + times[k]!;
+      }
+      if (v !== pv) v.set(pv, at);
+      for (let k = 0; k < pv.length; k++) {
+        const x = pv[k]!;
+        if (x !== x && bits[2 * k + 1] === STALE_HIGH && bits[2 * k] === STALE_LOW) stale[at + k] = 1;
+      }
+      at += pv.length;
+      continue;
+    }
+    for (let j = 0, si = 0; j < idx.length; j++) {
+      const k = idx[j]!;
+      while (k >= segments[si]!.k0 + segments[si]!.n) si++;
+      t[at + j] = timeAt(times, segments[si]!, k);
       const x = pv[k]!;
-      if (v !== pv) v[at + j] = x;
+      v[at + j] = x;
       if (x !== x && bits[2 * k + 1] === STALE_HIGH && bits[2 * k] === STALE_LOW) stale[at + j] = 1;
     }
-    at += n;
+    at += idx.length;
   }
   let ordered = true;
   for (let k = 1; k < total && ordered; k++) if (t[k]! <= t[k - 1]!) ordered = false;
@@ -233,11 +267,9 @@ export function createSqlSeriesSource(options: SqlSeriesSourceOptions): SeriesSo
       // they are read (the grid then keeps only the samples the windows need).
       let compacted: CompactedView;
       try {
-        const counted = await pool.query<[string]>({ text: COUNT_BLOCKS, values: [ids, minIso, maxIso], rowMode: 'array' });
-        if (Number(counted.rows[0]?.[0] ?? 0) > remaining) throw tooMany();
-        compacted = await readSampleBlocks(pool, ids, request.minMs, request.maxMs);
+        compacted = await readSampleBlocks(pool, ids, request.minMs, request.maxMs, remaining);
       } catch (err) {
-        if (err instanceof PromqlError) throw err;
+        if (err instanceof BlockLimitError) throw tooMany();
         throw new PromqlError('unavailable', `sample lookup failed: ${(err as Error).message}`, { cause: err });
       }
       const upto = Number.isFinite(compacted.uptoMs) ? new Date(compacted.uptoMs).toISOString() : '-infinity';
@@ -258,7 +290,7 @@ export function createSqlSeriesSource(options: SqlSeriesSourceOptions): SeriesSo
       } catch (err) {
         throw new PromqlError('unavailable', `sample lookup failed: ${(err as Error).message}`, { cause: err });
       }
-      const runs = new Map<string, { blocks?: Run; raw?: Run }>();
+      const runs = new Map<string, { blocks?: BlockRow; raw?: RawRun }>();
       const runsOf = (id: string) => {
         let r = runs.get(id);
         if (r === undefined) runs.set(id, (r = {}));
@@ -269,7 +301,10 @@ export function createSqlSeriesSource(options: SqlSeriesSourceOptions): SeriesSo
       let loaded = 0;
       const out: StoredSeries[] = [];
       for (const [id, r] of runs) {
-        const s = decodeRuns([r.blocks, r.raw].filter((x) => x !== undefined), request.grid);
+        const parts: Part[] = [];
+        if (r.blocks !== undefined) parts.push(blocksPart(r.blocks));
+        if (r.raw !== undefined) parts.push(rawPart(r.raw));
+        const s = decodeParts(parts, request.grid);
         loaded += s.t.length;
         if (loaded > remaining) throw tooMany();
         if (s.t.length > 0) out.push({ ...s, labels: byId.get(id) as Labels });

@@ -8,11 +8,14 @@ const DAY = 86_400_000;
 const ROUND_MS = DAY;
 const MAX_ROUNDS = 10_000;
 
-// Packs one block's samples, oldest first: big-endian int8 Unix ms, float8 bits (stale NaN kept).
-const PACKED = `count(*)::int,
-  string_agg(int8send(round(date_part('epoch', s."time") * 1000)::int8), ''::bytea ORDER BY s."time"),
-  string_agg(float8send(s.value), ''::bytea ORDER BY s."time")`;
 const BLOCK_OF = `date_bin(INTERVAL '2 hours', s."time", TIMESTAMPTZ 'epoch')`;
+const ms = (time: string) => `round(date_part('epoch', ${time}) * 1000)::int8`;
+
+// Packs one block's samples, oldest first: big-endian int4 ms since the block's start (`start`),
+// and float8 bits (a stale marker keeps its NaN payload).
+const packed = (start: string) => `count(*)::int,
+  string_agg(int4send((${ms('s."time"')} - ${ms(start)})::int4), ''::bytea ORDER BY s."time"),
+  string_agg(float8send(s.value), ''::bytea ORDER BY s."time")`;
 
 export interface CompactOptions {
   /** Blocks that end more than `closeAfterMs` (default 1 hour) before `now` are closed and built. */
@@ -46,7 +49,7 @@ async function round(client: pg.ClientBase, targetMs: number): Promise<{ built: 
   const rebuilt = await client.query(
     `WITH d AS (DELETE FROM sample_blocks_dirty RETURNING series_id, block_start)
      INSERT INTO sample_blocks (series_id, block_start, n, t, v)
-     SELECT s.series_id, d.block_start, ${PACKED}
+     SELECT s.series_id, d.block_start, ${packed('d.block_start')}
        FROM d JOIN samples s ON s.series_id = d.series_id AND s."time" >= d.block_start AND s."time" < d.block_start + INTERVAL '2 hours'
       GROUP BY s.series_id, d.block_start
      ON CONFLICT (series_id, block_start) DO UPDATE SET n = EXCLUDED.n, t = EXCLUDED.t, v = EXCLUDED.v`,
@@ -60,7 +63,7 @@ async function round(client: pg.ClientBase, targetMs: number): Promise<{ built: 
   if (toMs <= fromMs) return { built: 0, rebuilt: rebuilt.rowCount ?? 0, uptoMs: fromMs, done: true };
   const built = await client.query(
     `INSERT INTO sample_blocks (series_id, block_start, n, t, v)
-     SELECT s.series_id, ${BLOCK_OF}, ${PACKED}
+     SELECT s.series_id, ${BLOCK_OF}, ${packed(BLOCK_OF)}
        FROM samples s WHERE s."time" >= $1 AND s."time" < $2
       GROUP BY 1, 2
      ON CONFLICT (series_id, block_start) DO UPDATE SET n = EXCLUDED.n, t = EXCLUDED.t, v = EXCLUDED.v`,

@@ -2,8 +2,8 @@ import type { Migration } from '../migration.ts';
 
 /**
  * `sample_blocks`: a read layout derived from `samples`, one row per series and closed 2-hour block
- * with its samples packed (`t`: big-endian int8 Unix milliseconds, `v`: float8 bits, so a stale
- * marker keeps its NaN payload), oldest first. `samples` stays the source of truth.
+ * with its samples packed (`t`: big-endian int4 milliseconds since `block_start`, `v`: float8 bits,
+ * so a stale marker keeps its NaN payload), oldest first. `samples` stays the source of truth.
  *
  * `sample_blocks_watermark` holds one row: blocks exist for every time below `upto` (-infinity until
  * the first compaction). A writer that stores a sample below it, in the same transaction, takes the
