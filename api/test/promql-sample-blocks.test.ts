@@ -103,6 +103,12 @@ describe.skipIf(backend === undefined)('PromQL over compacted sample blocks', ()
     expect(stale).toMatchObject({ resultType: 'vector', series: [] });
   });
 
+  it('refuses a query whose compacted blocks hold more samples than its limit, and keeps working after', async () => {
+    const small = createEngine({ source: createSqlSeriesSource({ pool: storage.pool }), maxSamples: 1000 });
+    await expect(small.rangeQuery('m_total', t0, t0 + 30 * HOUR, HOUR)).rejects.toMatchObject({ code: 'execution' });
+    await expect(small.instantQuery('m_total{i="3"}', t0 + 3 * HOUR)).resolves.toMatchObject({ series: [{ v: [18] }] });
+  });
+
   it('reads a late sample written into a compacted block, before and after the block is rebuilt', async () => {
     const at = t0 + 130 * MINUTE;
     const q = 'count_over_time(m_total{i="1"}[10m])';
