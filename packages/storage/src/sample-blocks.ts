@@ -4,8 +4,9 @@ import { listPartitions } from './partitions.ts';
 /** Length of one block of `sample_blocks` (Prometheus's head chunk range). */
 export const SAMPLE_BLOCK_MS = 2 * 3_600_000;
 const DAY = 86_400_000;
-// A whole day of blocks per transaction: writers below the watermark wait for at most one such round.
-const ROUND_MS = DAY;
+// One block span per transaction: every write takes the watermark row FOR SHARE, so every write
+// waits while a round holds it FOR UPDATE; a round builds no more than one span to keep that short.
+const ROUND_MS = SAMPLE_BLOCK_MS;
 const MAX_ROUNDS = 10_000;
 
 const BLOCK_OF = `date_bin(INTERVAL '2 hours', s."time", TIMESTAMPTZ 'epoch')`;
