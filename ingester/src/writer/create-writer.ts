@@ -24,15 +24,16 @@ export interface WriterOptions {
 
 // A sample below the `sample_blocks` watermark lands in a block that compaction has built already:
 // its block is marked dirty, so readers read that block's raw rows until compaction rebuilds it.
-// FOR SHARE makes compaction (FOR UPDATE) wait for this transaction, and this statement wait for a
-// running compaction and then compare with the watermark it committed (see 0005-sample-blocks.ts).
+// sample_blocks_write_bound() holds compaction off until this transaction ends and returns the
+// watermark as of then (see 0005-sample-blocks.ts). $4, the batch's earliest time, spares the
+// per-row check when the whole batch is above the watermark (the usual case).
 const MARK_DIRTY = `
-  watermark AS MATERIALIZED (SELECT upto FROM sample_blocks_watermark FOR SHARE),
+  watermark AS MATERIALIZED (SELECT sample_blocks_write_bound() AS upto),
   dirty AS (
     INSERT INTO sample_blocks_dirty (series_id, block_start)
     SELECT DISTINCT u.s, date_bin(INTERVAL '2 hours', u.t, TIMESTAMPTZ 'epoch')
-      FROM unnest($1::int8[], $2::timestamptz[]) AS u(s, t), watermark w
-     WHERE u.t < w.upto
+      FROM unnest($1::int8[], $2::timestamptz[]) AS u(s, t)
+     WHERE $4::timestamptz < (SELECT upto FROM watermark) AND u.t < (SELECT upto FROM watermark)
     ON CONFLICT DO NOTHING)`;
 
 // Binary array parameters keep every float8 bit (see sample-columns.ts). ON CONFLICT DO NOTHING on
@@ -145,11 +146,13 @@ export function createWriter(options: WriterOptions): Writer {
         }
       }
       const changed = changedMetadata(knownMetadata, metadata);
+      // A lower bound of the batch's times for MARK_DIRTY; -infinity when it has none a Date can hold.
+      const earliest = Math.abs(minMs) <= 8.64e15 ? new Date(minMs).toISOString() : '-infinity';
       let inserted = 0;
       if (changed.length === 0 && columns.length <= maxRows) {
         // One statement is its own transaction: no BEGIN/COMMIT round trips for the usual batch.
         if (columns.length > 0) {
-          const params = columns.slice(0, columns.length);
+          const params = [...columns.slice(0, columns.length), earliest];
           inserted = await pool.query(INSERT_NEW_SAMPLES, params).then(
             (result) => result.rowCount ?? 0,
             async (err: unknown) => {
@@ -162,7 +165,7 @@ export function createWriter(options: WriterOptions): Writer {
         inserted = await transaction(async (client) => {
           let rows = 0;
           for (let from = 0; from < columns.length; from += maxRows) {
-            const result = await client.query(INSERT_SAMPLES, columns.slice(from, Math.min(columns.length, from + maxRows)));
+            const result = await client.query(INSERT_SAMPLES, [...columns.slice(from, Math.min(columns.length, from + maxRows)), earliest]);
             rows += result.rowCount ?? 0;
           }
           await upsertMetadata(client, changed);

@@ -1,11 +1,14 @@
 import type pg from 'pg';
 import { listPartitions } from './partitions.ts';
 
+/** The transaction-level advisory lock that writers take shared and compaction exclusively (0005-sample-blocks.ts). */
+export const COMPACTION_LOCK = 0x5e_7a_05;
+
 /** Length of one block of `sample_blocks` (Prometheus's head chunk range). */
 export const SAMPLE_BLOCK_MS = 2 * 3_600_000;
 const DAY = 86_400_000;
-// One block span per transaction: every write takes the watermark row FOR SHARE, so every write
-// waits while a round holds it FOR UPDATE; a round builds no more than one span to keep that short.
+// One block span per transaction: every write takes the compaction lock shared, so every write
+// waits while a round holds it; a round builds no more than one span to keep that short.
 const ROUND_MS = SAMPLE_BLOCK_MS;
 const MAX_ROUNDS = 10_000;
 
@@ -41,8 +44,9 @@ async function firstSampleMs(client: pg.ClientBase): Promise<number | undefined>
 }
 
 async function round(client: pg.ClientBase, targetMs: number): Promise<{ built: number; rebuilt: number; uptoMs: number; done: boolean }> {
-  // FOR UPDATE waits for every writer that has taken the row FOR SHARE (it may be storing samples
-  // below the watermark) and keeps new ones out until COMMIT; the statements after it see all of them.
+  // The exclusive lock waits for every writer in flight (each holds it shared until it commits) and
+  // keeps new ones out until COMMIT; the statements after it see all of their samples.
+  await client.query('SELECT pg_advisory_xact_lock($1)', [COMPACTION_LOCK]);
   const locked = await client.query<{ upto: Date | string }>('SELECT upto FROM sample_blocks_watermark FOR UPDATE');
   const upto = locked.rows[0]?.upto;
   if (upto === undefined) throw new Error('sample_blocks_watermark has no row');

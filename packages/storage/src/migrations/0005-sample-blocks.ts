@@ -1,4 +1,5 @@
 import type { Migration } from '../migration.ts';
+import { COMPACTION_LOCK } from '../sample-blocks.ts';
 
 /**
  * `sample_blocks`: a read layout derived from `samples`, one row per series and closed 2-hour block
@@ -6,10 +7,14 @@ import type { Migration } from '../migration.ts';
  * so a stale marker keeps its NaN payload), oldest first. `samples` stays the source of truth.
  *
  * `sample_blocks_watermark` holds one row: blocks exist for every time below `upto` (-infinity until
- * the first compaction). A writer that stores a sample below it, in the same transaction, takes the
- * row FOR SHARE and records the sample's block in `sample_blocks_dirty`; compaction takes the row FOR
- * UPDATE, so a block is never built from a snapshot that misses a sample it does not know about.
- * Readers read the raw rows of dirty blocks until compaction rebuilds them.
+ * the first compaction). Every write of samples calls `sample_blocks_write_bound()` in its
+ * transaction: it takes the compaction lock shared (released at the end of the transaction) and
+ * returns the watermark as of then, and the writer records the block of every sample below it in
+ * `sample_blocks_dirty`. A compaction round takes the lock exclusively before it reads `samples`:
+ * it waits for every writer in flight, and a writer that comes after sees its new watermark. So a
+ * block is never built from a snapshot that misses a sample not marked dirty. Readers read the raw
+ * rows of dirty blocks until compaction rebuilds them. (A transaction-level advisory lock rather
+ * than a row lock: a row lock on every write would write WAL and share a multixact per write.)
  */
 export const sampleBlocks: Migration = {
   name: '0005-sample-blocks',
@@ -32,6 +37,15 @@ export const sampleBlocks: Migration = {
         upto timestamptz NOT NULL
       );
       INSERT INTO sample_blocks_watermark (upto) VALUES ('-infinity');
+
+      -- VOLATILE: in READ COMMITTED the SELECT takes a snapshot after the lock is granted, so a
+      -- writer that waited for a compaction reads the watermark that compaction committed.
+      CREATE FUNCTION sample_blocks_write_bound() RETURNS timestamptz LANGUAGE plpgsql VOLATILE AS $fn$
+      BEGIN
+        PERFORM pg_advisory_xact_lock_shared(${COMPACTION_LOCK});
+        RETURN (SELECT upto FROM sample_blocks_watermark);
+      END
+      $fn$;
 
       CREATE TABLE sample_blocks_dirty (
         series_id   bigint NOT NULL,
