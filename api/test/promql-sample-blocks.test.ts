@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWriter } from '@sextant/ingester';
 import { createLogger } from '@sextant/log';
-import { compactSampleBlocks, migrate, openStorage, runMaintenance, SAMPLE_BLOCK_MS } from '@sextant/storage';
+import { COMPACTION_LOCK, compactSampleBlocks, migrate, openStorage, runMaintenance, SAMPLE_BLOCK_MS } from '@sextant/storage';
 import type { Storage } from '@sextant/storage';
 import { testBackends } from '@sextant/testkit';
 import type { TestDatabase } from '@sextant/testkit';
@@ -163,6 +163,35 @@ describe.skipIf(backend === undefined)('PromQL over compacted sample blocks', ()
     await compact(new Date(start + 10 * HOUR));
     expect(await count(mismatched)).toBe(0);
     expect(await engine.instantQuery(q, start + 8 * HOUR)).toEqual(total);
+  });
+
+  it('makes a writer that waited for a compaction mark its samples below the watermark that compaction committed', async () => {
+    const at = t0 + 20 * HOUR + 30 * MINUTE;
+    const block = new Date(Math.floor(at / SAMPLE_BLOCK_MS) * SAMPLE_BLOCK_MS);
+    const before = (await storage.pool.query<{ upto: Date }>('SELECT upto FROM sample_blocks_watermark')).rows[0]!.upto;
+    await storage.pool.query('UPDATE sample_blocks_watermark SET upto = $1', [block]);
+    // A compaction in progress: it holds the lock while it moves the watermark past `at`.
+    const compaction = await storage.pool.connect();
+    const writer = createWriter({ pool: storage.pool, log });
+    try {
+      await compaction.query('BEGIN');
+      await compaction.query('SELECT pg_advisory_xact_lock($1)', [COMPACTION_LOCK]);
+      await compaction.query('UPDATE sample_blocks_watermark SET upto = $1', [new Date(block.getTime() + SAMPLE_BLOCK_MS)]);
+      const written = writer.write({ series: [{ labels: { __name__: 'waiting_total' }, samples: [{ timestampMs: at, value: 1 }] }] });
+      const waiting = async () => count(`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`);
+      for (let i = 0; i < 500 && (await waiting()) === 0; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(await waiting()).toBe(1);
+      await compaction.query('COMMIT');
+      await written;
+    } finally {
+      compaction.release();
+      await writer.close();
+    }
+    expect(await count(`SELECT count(*) AS n FROM sample_blocks_dirty d JOIN series s ON s.id = d.series_id
+                         WHERE s.metric_name = 'waiting_total' AND d.block_start = $1`, [block])).toBe(1);
+    await storage.pool.query('UPDATE sample_blocks_watermark SET upto = $1', [before]);
+    await compact(new Date(before.getTime() + HOUR));
+    expect(await count('SELECT count(*) AS n FROM sample_blocks_dirty')).toBe(0);
   });
 
   it('drops blocks with their samples when retention drops the partitions', async () => {

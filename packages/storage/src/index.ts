@@ -7,7 +7,7 @@ export type { MaintenanceHandle, MaintenanceOptions, MaintenanceReport } from '.
 export { migrate } from './migrate.ts';
 export type { MigrateOptions, MigrateResult } from './migrate.ts';
 export { listPartitions } from './partitions.ts';
-export { compactSampleBlocks, dropSampleBlocksBefore, SAMPLE_BLOCK_MS } from './sample-blocks.ts';
+export { COMPACTION_LOCK, compactSampleBlocks, dropSampleBlocksBefore, SAMPLE_BLOCK_MS } from './sample-blocks.ts';
 export type { CompactOptions, CompactReport } from './sample-blocks.ts';
 export { openStorage } from './open-storage.ts';
 export type { Storage, StorageOptions } from './open-storage.ts';
