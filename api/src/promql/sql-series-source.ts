@@ -67,7 +67,15 @@ function tooMany(): PromqlError {
  * bits, so a stale marker keeps its NaN payload. The LIMIT bounds what PostgreSQL reads and sends
  * to the query's sample budget.
  */
-function selectRaw(gridFilter: string): string {
+function selectRaw(gridFilter: string, dirty: boolean): string {
+  // Without dirty blocks the join is left out (its parameters still typed), so its estimate cannot
+  // push the planner towards a parallel plan for what is a small tail.
+  const dirtyRows = dirty
+    ? `SELECT s.series_id, s."time", s.value
+              FROM unnest($6::bigint[], $7::timestamptz[]) AS d(series_id, block_start)
+              JOIN samples s ON s.series_id = d.series_id AND s."time" >= d.block_start AND s."time" < d.block_start + INTERVAL '2 hours'
+             WHERE s."time" > $2 AND s."time" <= $3 ${gridFilter.replaceAll('"time"', 's."time"')}`
+    : `SELECT NULL::bigint, NULL::timestamptz, NULL::float8 WHERE false AND $6::bigint[] IS NULL AND $7::timestamptz[] IS NULL`;
   return `
   SELECT series_id::text, count(*)::int,
          string_agg(int8send(round(date_part('epoch', "time") * 1000)::int8), ''::bytea ORDER BY "time"),
@@ -77,10 +85,7 @@ function selectRaw(gridFilter: string): string {
              WHERE series_id = ANY($1::bigint[]) AND "time" > $2 AND "time" <= $3 ${gridFilter}
                AND "time" >= $5::timestamptz
             UNION ALL
-            SELECT s.series_id, s."time", s.value
-              FROM unnest($6::bigint[], $7::timestamptz[]) AS d(series_id, block_start)
-              JOIN samples s ON s.series_id = d.series_id AND s."time" >= d.block_start AND s."time" < d.block_start + INTERVAL '2 hours'
-             WHERE s."time" > $2 AND s."time" <= $3 ${gridFilter.replaceAll('"time"', 's."time"')}
+            ${dirtyRows}
           ) raw ORDER BY series_id, "time" LIMIT $4) picked
    GROUP BY series_id`;
 }
@@ -286,7 +291,7 @@ export function createSqlSeriesSource(options: SqlSeriesSourceOptions): SeriesSo
       }
       let raw: pg.QueryArrayResult<[string, number, Buffer, Buffer]>;
       try {
-        raw = await pool.query<[string, number, Buffer, Buffer]>({ text: selectRaw(gridFilter), values, rowMode: 'array' });
+        raw = await pool.query<[string, number, Buffer, Buffer]>({ text: selectRaw(gridFilter, compacted.dirty.length > 0), values, rowMode: 'array' });
       } catch (err) {
         throw new PromqlError('unavailable', `sample lookup failed: ${(err as Error).message}`, { cause: err });
       }
