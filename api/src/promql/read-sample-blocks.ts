@@ -47,13 +47,15 @@ export async function readSampleBlocks(pool: pg.Pool, seriesIds: readonly string
   const ms = (col: string) => `round(date_part('epoch', ${col}) * 1000)::int8`;
   const sql = `COPY (
     WITH w AS MATERIALIZED (SELECT upto FROM sample_blocks_watermark)
-    -- Per series (LATERAL), so each ordered aggregate sorts one series' blocks in memory.
+    -- Per series (LATERAL), with no ORDER BY in the aggregates: the primary key scan hands them the
+    -- blocks in order (sorting each series' blocks cost PostgreSQL a fifth of the read), and the
+    -- three aggregates see the same order whatever it is; the client sorts by time when needed.
     SELECT id.series_id, NULL::int8, b.n, b.meta, b.t, b.v
       FROM unnest(${ids}) AS id(series_id)
      CROSS JOIN LATERAL (
        SELECT sum(b.n)::int AS n,
-              string_agg(int8send(${ms('b.block_start')}) || int4send(b.n), ''::bytea ORDER BY b.block_start) AS meta,
-              string_agg(b.t, ''::bytea ORDER BY b.block_start) AS t, string_agg(b.v, ''::bytea ORDER BY b.block_start) AS v
+              string_agg(int8send(${ms('b.block_start')}) || int4send(b.n), ''::bytea) AS meta,
+              string_agg(b.t, ''::bytea) AS t, string_agg(b.v, ''::bytea) AS v
          FROM sample_blocks b
         WHERE b.series_id = id.series_id AND b.${inRange}
           AND NOT EXISTS (SELECT 1 FROM sample_blocks_dirty d WHERE d.series_id = b.series_id AND d.block_start = b.block_start)) b
