@@ -55,6 +55,10 @@ function soakSection(soak: SoakResult | undefined): string[] {
       `(${f((o.exporters * 512) / o.scrapeIntervalS, 0)} samples/s with the report series) plus remote-write of ${o.rate} series once a second, ` +
       `for ${f(soak.samples.at(-1)?.minute ?? 0)} min, on ${os.cpus().length} cores shared with other work: load average ${f(Math.min(...loads))}–${f(Math.max(...loads))} (median ${f(loads.sort((a, b) => a - b)[Math.floor(loads.length / 2)] ?? Number.NaN)}) during the run.`,
     '',
+    'API traffic meanwhile (autocannon, 40 requests/s offered over 4 connections, as a logged-in admin): the fleet list ' +
+      '(`/api/servers?limit=50`), firing alerts, the PromQL instant query `up` over every target, and the CPU panel of ' +
+      'Node Exporter Full for one server (`sum by (mode) (rate(node_cpu_seconds_total{instance=…}[1m]))`).',
+    '',
     '| measure | value |',
     '|---|---:|',
     `| scrapes answered by the simulated exporters | ${soak.scrapes} |`,

@@ -170,7 +170,17 @@ export async function startEmbeddedPostgres(options: { dataDir: string; log: Log
     // Sized for a steady stream of small inserts: checkpoints far apart (fewer full-page images in
     // the WAL after each), and those images compressed. Durability is untouched (fsync and
     // synchronous_commit stay on: a write is acknowledged only once its commit is on disk).
-    const settings = ['listen_addresses=127.0.0.1', 'unix_socket_directories=', 'max_wal_size=4GB', 'checkpoint_timeout=15min', 'wal_compression=on'];
+    // Shared buffers a quarter of the memory, within 128 MB–2 GB: inserts land on the newest index
+    // page of every active series, and with many series that working set outgrows the 128 MB default.
+    const sharedBuffersMb = Math.max(128, Math.min(2048, Math.floor(os.totalmem() / 4 / 1048576)));
+    const settings = [
+      'listen_addresses=127.0.0.1',
+      'unix_socket_directories=',
+      `shared_buffers=${sharedBuffersMb}MB`,
+      'max_wal_size=4GB',
+      'checkpoint_timeout=15min',
+      'wal_compression=on',
+    ];
     child = spawn(bin.postgres, ['-D', dir, '-p', String(port), ...settings.flatMap((setting) => ['-c', setting])], {
       ...owner,
       detached: true,
