@@ -31,7 +31,8 @@ describe.skipIf(backend === undefined)('PromQL over compacted sample blocks', ()
   const compact = async (now: Date) => {
     const client = await storage.pool.connect();
     try {
-      return await compactSampleBlocks(client, { now });
+      // One series per transaction: writers racing a round meet it between series ranges too.
+      return await compactSampleBlocks(client, { now, seriesPerTransaction: 1 });
     } finally {
       client.release();
     }
@@ -192,6 +193,27 @@ describe.skipIf(backend === undefined)('PromQL over compacted sample blocks', ()
     await storage.pool.query('UPDATE sample_blocks_watermark SET upto = $1', [before]);
     await compact(new Date(before.getTime() + HOUR));
     expect(await count('SELECT count(*) AS n FROM sample_blocks_dirty')).toBe(0);
+  });
+
+  it('marks a late sample dirty while a round is still building its span, series range by series range', async () => {
+    const at = t0 + 22 * HOUR + 10 * MINUTE;
+    const block = new Date(Math.floor(at / SAMPLE_BLOCK_MS) * SAMPLE_BLOCK_MS);
+    const before = (await storage.pool.query<{ upto: Date; building_upto: Date }>('SELECT upto, building_upto FROM sample_blocks_watermark')).rows[0]!;
+    // A round has started on the span holding `at` (building_upto past it) and not finished it (upto below it).
+    await storage.pool.query('UPDATE sample_blocks_watermark SET upto = $1, building_upto = $2', [block, new Date(block.getTime() + SAMPLE_BLOCK_MS)]);
+    const writer = createWriter({ pool: storage.pool, log });
+    try {
+      await writer.write({ series: [{ labels: { __name__: 'building_total' }, samples: [{ timestampMs: at, value: 7 }] }] });
+    } finally {
+      await writer.close();
+    }
+    expect(await count(`SELECT count(*) AS n FROM sample_blocks_dirty d JOIN series s ON s.id = d.series_id
+                         WHERE s.metric_name = 'building_total' AND d.block_start = $1`, [block])).toBe(1);
+    await storage.pool.query('UPDATE sample_blocks_watermark SET upto = $1, building_upto = $2', [before.upto, before.building_upto]);
+    await compact(new Date(before.upto.getTime() + HOUR));
+    expect(await count('SELECT count(*) AS n FROM sample_blocks_dirty')).toBe(0);
+    const answer = (await engine.instantQuery('building_total', at + MINUTE)) as { series: { v: number[] }[] };
+    expect(answer.series.map((x) => x.v[0])).toEqual([7]);
   });
 
   it('drops blocks with their samples when retention drops the partitions', async () => {

@@ -10,9 +10,11 @@ import { COMPACTION_LOCK } from '../sample-blocks.ts';
  * the first compaction). Every write of samples calls `sample_blocks_write_bound()` in its
  * transaction: it takes the compaction lock shared (released at the end of the transaction) and
  * returns the watermark as of then, and the writer records the block of every sample below it in
- * `sample_blocks_dirty`. A compaction round takes the lock exclusively before it reads `samples`:
- * it waits for every writer in flight, and a writer that comes after sees its new watermark. So a
- * block is never built from a snapshot that misses a sample not marked dirty. Readers read the raw
+ * `sample_blocks_dirty`. A compaction round first raises `building_upto` to the end of the span it
+ * builds (under the lock taken exclusively, so every writer after it marks late samples of that
+ * span dirty), then builds the span a range of series at a time, each range under the exclusive
+ * lock, and last moves `upto`. So a block is never built from a snapshot that misses a sample not
+ * marked dirty, and writers wait for one range of series at most, never for a whole span. Readers read the raw
  * rows of dirty blocks until compaction rebuilds them. (A transaction-level advisory lock rather
  * than a row lock: a row lock on every write would write WAL and share a multixact per write.)
  */
@@ -34,7 +36,10 @@ export const sampleBlocks: Migration = {
 
       CREATE TABLE sample_blocks_watermark (
         id   boolean PRIMARY KEY DEFAULT true CHECK (id),
-        upto timestamptz NOT NULL
+        upto timestamptz NOT NULL,
+        -- The end of the span a compaction is building, series by series: writes below it are
+        -- marked dirty too, so a block built before a late sample arrived is never trusted.
+        building_upto timestamptz NOT NULL DEFAULT '-infinity'
       );
       INSERT INTO sample_blocks_watermark (upto) VALUES ('-infinity');
 
@@ -43,7 +48,7 @@ export const sampleBlocks: Migration = {
       CREATE FUNCTION sample_blocks_write_bound() RETURNS timestamptz LANGUAGE plpgsql VOLATILE AS $fn$
       BEGIN
         PERFORM pg_advisory_xact_lock_shared(${COMPACTION_LOCK});
-        RETURN (SELECT upto FROM sample_blocks_watermark);
+        RETURN (SELECT greatest(upto, building_upto) FROM sample_blocks_watermark);
       END
       $fn$;
 
