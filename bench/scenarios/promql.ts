@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -66,6 +66,8 @@ export const promqlScenario: Scenario = {
     }
     const quiet = createLogger({ level: 'warn' });
     const dir = await mkdtemp(path.join(os.tmpdir(), 'sextant-bench-promql-'));
+    // The embedded PostgreSQL may run as another user (root hands it to `postgres`): it must enter the directory.
+    await chmod(dir, 0o755);
     let embedded: EmbeddedPostgresHandle | undefined;
     let database: TestDatabase | undefined;
     let storage: Storage | undefined;
