@@ -1,3 +1,4 @@
+import { refusedForData } from './ingest-sink.ts';
 import type { IngestOrigin, IngestSink } from './ingest-sink.ts';
 import type { WriteBatch, WriteResult } from './write-batch.ts';
 
@@ -17,9 +18,6 @@ interface Waiting {
   reject: (err: unknown) => void;
 }
 
-// Data PostgreSQL refuses for what it is (see buffered-sink.ts): only the batch that holds it may fail.
-const REFUSED = new Set(['SAMPLE_OUT_OF_BOUNDS', 'WRITE_REJECTED', 'SNAPSHOT_REJECTED']);
-const refused = (err: unknown): boolean => REFUSED.has(String((err as { code?: unknown }).code));
 
 const samplesOf = (batch: WriteBatch): number => {
   let n = 0;
@@ -62,7 +60,7 @@ export function createGroupCommitSink(sink: IngestSink, options: GroupCommitOpti
       const result = await sink(concatenate(group), 'scrape');
       for (const w of group) w.resolve(result);
     } catch (err) {
-      if (group.length === 1 || !refused(err)) {
+      if (group.length === 1 || !refusedForData(err)) {
         for (const w of group) w.reject(err);
         return;
       }

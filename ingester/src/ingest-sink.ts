@@ -12,6 +12,14 @@ export type IngestOrigin = 'scrape' | 'remote-write';
  */
 export type IngestSink = (batch: WriteBatch, origin?: IngestOrigin) => Promise<WriteResult>;
 
+// Codes of the errors a sink throws when PostgreSQL refuses the data itself: retrying cannot help.
+const REFUSED = new Set(['SAMPLE_OUT_OF_BOUNDS', 'WRITE_REJECTED', 'SNAPSHOT_REJECTED']);
+
+/** Whether a sink's error means the batch was refused for its data (not that storage was away). */
+export function refusedForData(err: unknown): boolean {
+  return REFUSED.has(String((err as { code?: unknown }).code));
+}
+
 /** PostgreSQL refused the derived snapshot rows themselves (SQLSTATE class 22/23): retrying cannot help. */
 export class SnapshotRejectedError extends Error {
   readonly code = 'SNAPSHOT_REJECTED';

@@ -1,4 +1,5 @@
 import type { Logger } from '@sextant/log';
+import { refusedForData } from '../ingest-sink.ts';
 import type { IngestSink } from '../ingest-sink.ts';
 import type { WriteBatch } from '../write-batch.ts';
 import type { DiskBuffer } from './disk-buffer.ts';
@@ -22,10 +23,6 @@ export interface BufferedSink {
   /** Stops retrying; what waits stays on disk for the next start. */
   close(): Promise<void>;
 }
-
-// Data PostgreSQL refuses for what it is: retrying cannot help, so such a batch is dropped (and logged).
-const REFUSED = new Set(['SAMPLE_OUT_OF_BOUNDS', 'WRITE_REJECTED', 'SNAPSHOT_REJECTED']);
-const refused = (err: unknown): boolean => REFUSED.has(String((err as { code?: unknown }).code));
 
 // Replays at most this many writes per round before giving the event loop back; each write carries
 // up to MERGE buffered batches (one transaction instead of one per scrape), so a backlog built up
@@ -80,7 +77,7 @@ export function createBufferedSink(options: BufferedSinkOptions): BufferedSink {
     try {
       await sink(group.length === 1 ? { ...group[0]!.batch, onOutOfBounds: 'drop' } : mergeBatches(group.map((g) => g.batch)), 'scrape');
     } catch (err) {
-      if (!refused(err)) {
+      if (!refusedForData(err)) {
         log.debug({ err, waiting: buffer.batches }, 'storage still unavailable');
         return false;
       }
@@ -129,7 +126,7 @@ export function createBufferedSink(options: BufferedSinkOptions): BufferedSink {
           await sink(scrape, 'scrape');
           return;
         } catch (err) {
-          if (refused(err)) {
+          if (refusedForData(err)) {
             log.error({ err }, 'scrape batch refused by storage; dropped');
             return;
           }

@@ -15,4 +15,4 @@ export { retentionOf, storageConfigSchema, storageEnvHelp } from './storage-conf
 export type { Retention, StorageConfig } from './storage-config.ts';
 export { isRetryable, StorageError } from './storage-error.ts';
 export type { StorageErrorCode } from './storage-error.ts';
-export { withTransaction } from './with-transaction.ts';
+export { inTransaction, withTransaction } from './with-transaction.ts';

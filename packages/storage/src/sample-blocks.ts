@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { listPartitions } from './partitions.ts';
+import { inTransaction } from './with-transaction.ts';
 
 /** The transaction-level advisory lock that writers take shared and compaction exclusively (0005-sample-blocks.ts). */
 export const COMPACTION_LOCK = 0x5e_7a_05;
@@ -47,19 +48,13 @@ async function firstSampleMs(client: pg.ClientBase): Promise<number | undefined>
 }
 
 /** Runs `work` in a transaction that holds the compaction lock exclusively. */
-async function locked<T>(client: pg.ClientBase, work: () => Promise<T>): Promise<T> {
-  await client.query('BEGIN');
-  try {
+function locked<T>(client: pg.ClientBase, work: () => Promise<T>): Promise<T> {
+  return inTransaction(client, async () => {
     // The exclusive lock waits for every writer in flight (each holds it shared until it commits)
     // and keeps new ones out until COMMIT; the statements after it see all of their samples.
     await client.query('SELECT pg_advisory_xact_lock($1)', [COMPACTION_LOCK]);
-    const result = await work();
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
+    return work();
+  });
 }
 
 /**
