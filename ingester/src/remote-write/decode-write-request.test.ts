@@ -3,6 +3,16 @@ import { v1Bytes, v2Bytes, STALE_SENTINEL } from '../../test/remote-write-reques
 import { decodeWriteRequest } from './decode-write-request.ts';
 import { RemoteWriteError } from './remote-write-error.ts';
 
+// Hand-made 1.0 bytes, for layouts the encoder never writes (lengths and times below 128).
+const field = (tag: number, body: Uint8Array) => Buffer.concat([Buffer.from([tag, body.length]), body]);
+const label = (name: string, value: string) => field(0x0a, Buffer.concat([field(0x0a, Buffer.from(name)), field(0x12, Buffer.from(value))]));
+const sample = (value: number, timestamp: number) => {
+  const bits = Buffer.alloc(8);
+  bits.writeDoubleLE(value);
+  return field(0x12, Buffer.concat([Buffer.from([0x09]), bits, Buffer.from([0x10, timestamp])]));
+};
+const request = (...series: Buffer[][]) => Buffer.concat(series.map((fields) => field(0x0a, Buffer.concat(fields))));
+
 describe('decodeWriteRequest', () => {
   it('1.0: labels, samples with exact millisecond times, the stale flag from the raw bits, and metadata', () => {
     const body = v1Bytes(
@@ -27,6 +37,29 @@ describe('decodeWriteRequest', () => {
     expect(a.batch.series[0]!.labelsHash).toBeTypeOf('number');
     expect(a.batch.series[0]!.labelsHash).toBe(b.batch.series[0]!.labelsHash);
     expect(c.batch.series[0]!.labelsHash).not.toBe(a.batch.series[0]!.labelsHash);
+  });
+
+  it('1.0: label bytes seen before give the same labels object; labels continuing after the samples get their own', () => {
+    const first = decodeWriteRequest(request([label('__name__', 'shared_m'), label('job', 'j'), sample(1, 1)]), 'v1').batch.series[0]!;
+    const again = decodeWriteRequest(request([label('__name__', 'shared_m'), label('job', 'j'), sample(2, 2)]), 'v1').batch.series[0]!;
+    expect(again.labels).toBe(first.labels);
+    expect(again.labelsHash).toBe(first.labelsHash);
+    const split = decodeWriteRequest(request([label('__name__', 'shared_m'), label('job', 'j'), sample(3, 3), label('extra', 'x')]), 'v1');
+    expect(split.batch.series[0]!.labels).toEqual({ __name__: 'shared_m', job: 'j', extra: 'x' });
+    expect(split.batch.series[0]!.labelsHash).toBeUndefined();
+    expect(first.labels).toEqual({ __name__: 'shared_m', job: 'j' });
+    const later = decodeWriteRequest(request([label('__name__', 'shared_m'), label('job', 'j'), sample(4, 4)]), 'v1').batch.series[0]!;
+    expect(later.labels).toBe(first.labels);
+    expect(later.labels).toEqual({ __name__: 'shared_m', job: 'j' });
+  });
+
+  it('1.0: a refused label set is refused every time its bytes come again', () => {
+    const bytes = request([label('__name__', 'twice'), label('a', '1'), label('a', '2'), sample(1, 1)]);
+    for (let i = 0; i < 2; i++) {
+      const decoded = decodeWriteRequest(bytes, 'v1');
+      expect(decoded.batch.series).toEqual([]);
+      expect(decoded.problems).toEqual([expect.stringMatching(/"a" appears twice/)]);
+    }
   });
 
   it('2.0: labels from the symbols table, metadata per series', () => {

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import protobuf from 'protobufjs';
-import type { Sample } from '../write-batch.ts';
+import type { Labels, Sample } from '../write-batch.ts';
 import { STALE_NAN_BITS } from '../write-batch.ts';
-import { addLabel } from './series-labels.ts';
+import { addLabel, newLabelSetReader } from './series-labels.ts';
 import type { LabelSetReader } from './series-labels.ts';
 import { createStringInterner } from './string-interner.ts';
 
@@ -80,16 +80,94 @@ function decodeSample(r: protobuf.Reader, length: number): Sample {
 
 const readString = createStringInterner();
 
-// Two FNV-1a variants in one pass, joined into 53 bits (exact in a JS number).
-function hashBytes(buf: Uint8Array, start: number, end: number): number {
-  let a = 0x811c9dc5;
-  let b = 0x050c5d1f;
-  for (let i = start; i < end; i++) {
-    const byte = buf[i]!;
-    a = Math.imul(a ^ byte, 0x01000193);
-    b = Math.imul(b ^ byte, 0x01000193) ^ (b >>> 15);
+// A DataView of the request body being decoded, made once per body: reading four bytes at a time
+// through it is what makes hashing and comparing label bytes cheap.
+let viewedBody: Uint8Array | undefined;
+let bodyView: DataView | undefined;
+function viewOf(buf: Uint8Array): DataView {
+  if (buf !== viewedBody) {
+    viewedBody = buf;
+    bodyView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
-  return (a >>> 0) * 0x20_0000 + ((b >>> 0) & 0x1f_ffff);
+  return bodyView!;
+}
+
+// Two 32-bit multiplicative hashes over four bytes at a time, joined into 53 bits (exact in a JS number).
+function hashBytes(buf: Uint8Array, start: number, end: number): number {
+  const view = viewOf(buf);
+  let a = 0x811c9dc5 ^ (end - start);
+  let b = 0x050c5d1f;
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    const k = view.getUint32(i, true);
+    a = Math.imul(a ^ k, 0x01000193);
+    a ^= a >>> 15;
+    b = Math.imul(b ^ k, 0x5bd1e995);
+    b ^= b >>> 13;
+  }
+  for (; i < end; i++) {
+    a = Math.imul(a ^ buf[i]!, 0x01000193);
+    b = Math.imul(b ^ buf[i]!, 0x5bd1e995);
+  }
+  a = Math.imul(a ^ (a >>> 16), 0x85ebca6b);
+  b = Math.imul(b ^ (b >>> 16), 0xc2b2ae35);
+  return ((a ^ (a >>> 13)) >>> 0) * 0x20_0000 + (((b ^ (b >>> 13)) >>> 0) & 0x1f_ffff);
+}
+
+// The end of the run of label fields starting at `start` (tag, length, bytes each), or -1 when a
+// length is malformed or runs past `end` (the regular decoder then reports it).
+function labelRunEnd(buf: Uint8Array, start: number, end: number): number {
+  let p = start;
+  while (p < end && buf[p] === TAG_LABEL) {
+    let length = 0;
+    let shift = 0;
+    let byte = 0x80;
+    for (p++; byte >= 0x80; p++) {
+      if (p >= end || shift > 28) return -1;
+      byte = buf[p]!;
+      length += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    }
+    p += length;
+  }
+  return p <= end ? p : -1;
+}
+
+/** A valid label set decoded before: the bytes of its label fields, and what they decoded to. */
+interface KnownLabelSet {
+  bytes: DataView;
+  labels: Labels;
+  empty: string[] | undefined;
+}
+
+const LABEL_SET_SLOTS = 1 << 17;
+
+/**
+ * Label sets by the bytes of their fields: a sender repeats the same bytes for a series request
+ * after request, so a hit skips reading the strings and checking them, and hands the writer the
+ * same labels object as before (its series cache then finds it by identity). Direct-mapped by
+ * hash, a colliding set replaces the slot's; a hit is compared byte for byte, never trusted by
+ * hash. The objects are shared: nothing downstream modifies a label set in place.
+ */
+const knownHashes = new Float64Array(LABEL_SET_SLOTS);
+const knownLabelSets = new Array<KnownLabelSet | undefined>(LABEL_SET_SLOTS);
+
+function sameBytes(known: DataView, buf: Uint8Array, start: number, end: number): boolean {
+  const length = end - start;
+  if (known.byteLength !== length) return false;
+  const view = viewOf(buf);
+  let i = 0;
+  for (; i + 4 <= length; i += 4) if (known.getUint32(i) !== view.getUint32(start + i)) return false;
+  for (; i < length; i++) if (known.getUint8(i) !== buf[start + i]) return false;
+  return true;
+}
+
+// A private copy of a shared label set, for a series whose labels continue after its first run.
+function unshare(series: DecodedSeriesV1): void {
+  const reader = newLabelSetReader();
+  for (const name of Object.keys(series.labels)) addLabel(reader, name, series.labels[name]!);
+  series.labels = reader.labels;
+  series.empty = series.empty?.slice();
 }
 
 function decodeLabel(r: protobuf.Reader, end: number, series: DecodedSeriesV1): void {
@@ -113,9 +191,41 @@ function decodeSeriesV1(r: protobuf.Reader, length: number): DecodedSeriesV1 {
   const series: DecodedSeriesV1 = { labels: {}, problem: undefined, empty: undefined, labelsHash: undefined, samples: [], exemplars: 0, histograms: 0 };
   let labelsStart = -1;
   let labelsEnd = -1;
+  let labelsHash = 0;
+  let runRead = false;
   let contiguous = true;
+  let shared = false;
   while (r.pos < end) {
     const fieldStart = r.pos;
+    if (labelsStart < 0 && r.buf[fieldStart] === TAG_LABEL) {
+      const runEnd = labelRunEnd(r.buf, fieldStart, end);
+      if (runEnd > fieldStart) {
+        labelsStart = fieldStart;
+        labelsEnd = runEnd;
+        labelsHash = hashBytes(r.buf, fieldStart, runEnd);
+        runRead = true;
+        const slot = labelsHash & (LABEL_SET_SLOTS - 1);
+        const known = knownHashes[slot] === labelsHash ? knownLabelSets[slot] : undefined;
+        if (known !== undefined && sameBytes(known.bytes, r.buf, fieldStart, runEnd)) {
+          series.labels = known.labels;
+          series.empty = known.empty;
+          r.pos = runEnd;
+        } else {
+          while (r.pos < runEnd) {
+            r.uint32();
+            const size = r.uint32();
+            decodeLabel(r, r.pos + size, series);
+          }
+          if (series.problem !== undefined) continue;
+          // A copy: a view would keep the whole request body alive.
+          const bytes = Uint8Array.prototype.slice.call(r.buf, fieldStart, runEnd);
+          knownHashes[slot] = labelsHash;
+          knownLabelSets[slot] = { bytes: new DataView(bytes.buffer), labels: series.labels, empty: series.empty };
+        }
+        shared = true;
+        continue;
+      }
+    }
     const tag = r.uint32();
     if (tag === TAG_LABEL || tag === TAG_SAMPLE) {
       const size = r.uint32();
@@ -123,6 +233,10 @@ function decodeSeriesV1(r: protobuf.Reader, length: number): DecodedSeriesV1 {
       if (tag === TAG_LABEL) {
         if (labelsStart < 0) labelsStart = fieldStart;
         else if (labelsEnd !== fieldStart) contiguous = false;
+        if (shared) {
+          unshare(series);
+          shared = false;
+        }
         decodeLabel(r, r.pos + size, series);
         labelsEnd = r.pos;
       } else {
@@ -137,7 +251,8 @@ function decodeSeriesV1(r: protobuf.Reader, length: number): DecodedSeriesV1 {
     }
   }
   if (r.pos !== end) throw new RangeError('series overruns its length');
-  if (contiguous && labelsStart >= 0) series.labelsHash = hashBytes(r.buf, labelsStart, labelsEnd);
+  // Labels still contiguous after a run was read as one: they are that run, hashed already.
+  if (contiguous && labelsStart >= 0) series.labelsHash = runRead ? labelsHash : hashBytes(r.buf, labelsStart, labelsEnd);
   return series;
 }
 

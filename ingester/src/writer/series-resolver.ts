@@ -61,7 +61,8 @@ export class SeriesResolver {
   private readonly cache = new Map<string, CachedSeries>();
   /** By producer hash (`SeriesSamples.labelsHash`), pointing at the same entries. */
   private readonly byHash = new Map<number, CachedSeries>();
-  /** By the labels object itself: a scrape loop hands the same object for a series scrape after scrape. */
+  /** By the labels object itself: a scrape loop, and the remote-write decoder for the same label bytes,
+   * hand the same object for a series batch after batch. */
   private byObject = new WeakMap<Labels, CachedSeries>();
   private readonly pool: pg.Pool;
   private readonly maxEntries: number;
@@ -85,13 +86,14 @@ export class SeriesResolver {
       if (hit === undefined && labelsHash !== undefined) {
         hit = this.byHash.get(labelsHash);
         if (hit !== undefined && !sameLabels(hit.labels, labels)) hit = undefined;
+        if (hit !== undefined) this.byObject.set(labels, hit);
       }
       const key = hit === undefined ? labelSetKey(labels) : '';
       if (hit === undefined) {
         hit = this.cache.get(key);
         if (hit !== undefined) {
           if (labelsHash !== undefined) this.byHash.set(labelsHash, hit);
-          else this.byObject.set(labels, hit);
+          this.byObject.set(labels, hit);
         }
       }
       if (hit !== undefined) {
@@ -136,7 +138,7 @@ export class SeriesResolver {
           ids[position] = id;
           const labelsHash = series[position]!.labelsHash;
           if (labelsHash !== undefined) this.byHash.set(labelsHash, entry);
-          else this.byObject.set(series[position]!.labels, entry);
+          this.byObject.set(series[position]!.labels, entry);
         }
       });
     }
