@@ -36,6 +36,8 @@ describe.skipIf(backend === undefined)('PromQL engine over PostgreSQL', () => {
         { labels: { __name__: 'req_total', job: 'api', path: '/a' }, samples: points((i) => i * 60) },
         { labels: { __name__: 'req_total', job: 'api', path: '/b' }, samples: points((i) => i * 120) },
         { labels: { __name__: 'req_total', job: 'web', path: '/A' }, samples: points((i) => i) },
+        // The same labels as req_total's /A once the name is dropped, from minute 40 on.
+        { labels: { __name__: 'req_copy_total', job: 'web', path: '/A' }, samples: points((i) => i).slice(40) },
         // Ends with a stale marker at minute 10; an ordinary NaN at minute 5 does not end it.
         { labels: { __name__: 'flappy', job: 'api' }, samples: [...points(() => 1, 5), { timestampMs: t0 + 5 * 60_000, value: NaN }, ...points(() => 2, 10).slice(6), { timestampMs: t0 + 10 * 60_000, value: STALE }] },
       ],
@@ -104,6 +106,40 @@ describe.skipIf(backend === undefined)('PromQL engine over PostgreSQL', () => {
       }
       expect(range.series.length).toBeGreaterThan(0);
     }
+  });
+
+  it('answers a range query of a range function, alone or aggregated, exactly as instant queries at each step', async () => {
+    const e = engine();
+    // From before the first sample to after the last, so some steps have no value.
+    const start = t0 - 10 * 60_000;
+    const end = t0 + 75 * 60_000;
+    const step = 7 * 60_000;
+    for (const q of [
+      'sum by (job) (rate(req_total[5m]))', 'avg without (path) (increase(req_total[10m] offset 2m))', 'count(changes(req_total[3m]))',
+      'max by (__name__) (last_over_time(req_total[5m]))', 'stddev(deriv(req_total[20m]))', 'predict_linear(req_total[15m], 600)',
+      'quantile_over_time(0.5, req_total[10m])', 'count_over_time(flappy[4m])',
+      // Two series with the same labels once the name is dropped, never both with a value at a step.
+      'rate({__name__=~"req_total|req_copy_total", job="web"}[5m] offset 34m)',
+    ]) {
+      const range = await e.rangeQuery(q, start, end, step);
+      const expected: Record<string, { t: number[]; v: number[] }> = {};
+      for (let ts = start; ts <= end; ts += step) {
+        const instant = (await e.instantQuery(q, ts)) as { series: { labels: Record<string, string>; v: number[] }[] };
+        for (const s of instant.series) {
+          const points = (expected[JSON.stringify(s.labels)] ??= { t: [], v: [] });
+          points.t.push(ts);
+          points.v.push(s.v[0]!);
+        }
+      }
+      expect(range.series.length, q).toBeGreaterThan(0);
+      expect(Object.fromEntries(range.series.map((s) => [JSON.stringify(s.labels), { t: s.t, v: s.v }])), q).toEqual(expected);
+    }
+  });
+
+  it('refuses a range query when a function leaves two series with the same labels at a step', async () => {
+    const q = 'rate({__name__=~"req_total|req_copy_total", job="web"}[5m])';
+    await expect(engine().rangeQuery(q, t0, t0 + 59 * 60_000, 5 * 60_000)).rejects.toMatchObject({ code: 'execution', message: expect.stringContaining('same labelset') as unknown });
+    await expect(engine().rangeQuery(q, t0, t0 + 30 * 60_000, 5 * 60_000)).resolves.toMatchObject({ series: [{ labels: { job: 'web', path: '/A' } }] });
   });
 
   it('ends a series at a stale marker, but not at an ordinary NaN', async () => {

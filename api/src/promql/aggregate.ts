@@ -2,7 +2,7 @@ import type { Aggregate, Labels } from './ast.ts';
 import { formatFloatFixed } from './format-float.ts';
 import { labelsKey } from './labels.ts';
 import { badData, execution } from './promql-error.ts';
-import { kahanMean, kahanSumInc, quantile, variance } from './range-functions.ts';
+import { kahanMean, kahanSum, quantile, variance } from './range-functions.ts';
 import type { Sample } from './value.ts';
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -11,7 +11,8 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 // the objects (and their cached keys) of the step before.
 const grouped = new WeakMap<readonly string[], { by: WeakMap<Labels, Labels>; without: WeakMap<Labels, Labels> }>();
 
-function groupLabels(labels: Labels, grouping: readonly string[], without: boolean): Labels {
+/** The labels a series is grouped by (`by`) or keeps (`without`); one object per input label set and grouping. */
+export function groupLabels(labels: Labels, grouping: readonly string[], without: boolean): Labels {
   let cache = grouped.get(grouping);
   if (cache === undefined) grouped.set(grouping, (cache = { by: new WeakMap(), without: new WeakMap() }));
   const byLabels = without ? cache.without : cache.by;
@@ -56,15 +57,9 @@ function groupBy(samples: Sample[], grouping: readonly string[], without: boolea
   return [...groups.values()];
 }
 
-function sum(samples: Sample[]): number {
-  let s = 0, c = 0;
-  for (const x of samples) [s, c] = kahanSumInc(x.v, s, c);
-  return Number.isFinite(s) ? s + c : s;
-}
-
-function extreme(samples: Sample[], max: boolean): number {
-  let r = (samples[0] as Sample).v;
-  for (const x of samples) if ((max ? x.v > r : x.v < r) || Number.isNaN(r)) r = x.v;
+function extreme(values: number[], max: boolean): number {
+  let r = values[0] as number;
+  for (const x of values) if ((max ? x > r : x < r) || Number.isNaN(r)) r = x;
   return r;
 }
 
@@ -147,21 +142,22 @@ export function aggregate(e: Aggregate, samples: Sample[], param: number | strin
       return [...counts.values()];
     }
     default:
-      return groups.map((g) => ({ labels: g.labels, v: reduce(e.op, g.samples, param as number) }));
+      return groups.map((g) => ({ labels: g.labels, v: reduceValues(e.op, g.samples.map((x) => x.v), param as number) }));
   }
 }
 
-function reduce(op: Aggregate['op'], s: Sample[], param: number): number {
+/** One group's value under a reducing aggregation (not topk, bottomk or count_values), its values in input order. */
+export function reduceValues(op: Aggregate['op'], values: number[], param: number): number {
   switch (op) {
-    case 'sum': return sum(s);
-    case 'avg': return kahanMean(s.map((x) => x.v));
-    case 'count': return s.length;
+    case 'sum': return kahanSum(values);
+    case 'avg': return kahanMean(values);
+    case 'count': return values.length;
     case 'group': return 1;
-    case 'min': return extreme(s, false);
-    case 'max': return extreme(s, true);
-    case 'stdvar': return variance(s.map((x) => x.v));
-    case 'stddev': return Math.sqrt(variance(s.map((x) => x.v)));
-    case 'quantile': return quantile(param, s.map((x) => x.v));
+    case 'min': return extreme(values, false);
+    case 'max': return extreme(values, true);
+    case 'stdvar': return variance(values);
+    case 'stddev': return Math.sqrt(variance(values));
+    case 'quantile': return quantile(param, values);
     default: throw execution(`unknown aggregation ${op}`);
   }
 }

@@ -2,6 +2,7 @@
 // and lookback windows ((t − range, t]), 5-minute lookback, stale markers ending a series, rate()
 // extrapolation as in 3.x, `@` and negative offsets always on. Float samples only (no native histograms).
 import type { Expr, Labels, VectorSelector } from './ast.ts';
+import { evaluateBySeries } from './evaluate-by-series.ts';
 import { Evaluator } from './evaluator.ts';
 import { compareLabels, labelsKey } from './labels.ts';
 import { parsePromql, typeOf } from './parse-promql.ts';
@@ -146,6 +147,8 @@ export function createEngine(options: EngineOptions): Engine {
       }
       if (stepMs <= 0) throw badData('zero or negative query resolution step widths are not accepted. Try a positive integer');
       const ev = await prepare(expr, startMs, endMs, stepMs, q);
+      const bySeries = evaluateBySeries(expr, ev, startMs, endMs, stepMs);
+      if (bySeries !== undefined) return { resultType: 'matrix', series: bySeries };
       const out = new Map<string, ResultSeries>();
       for (let ts = startMs; ts <= endMs; ts += stepMs) {
         const v = ev.evalAt(expr, ts);

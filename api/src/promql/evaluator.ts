@@ -26,7 +26,7 @@ export interface EvalContext {
   maxPoints: number;
 }
 
-interface Points {
+export interface Points {
   t: Float64Array;
   v: Float64Array;
 }
@@ -34,7 +34,8 @@ interface Points {
 /** One series' window: samples [from, to) of `t`/`v`, inside (startMs, endMs]. */
 type RangeWindow = RangeSeries & { from: number; to: number; startMs: number; endMs: number };
 
-const KEEP_NAME = new Set(['last_over_time', 'sort', 'sort_desc', 'label_replace', 'label_join']);
+/** Functions whose result keeps the metric name. */
+export const KEEP_NAME: ReadonlySet<string> = new Set(['last_over_time', 'sort', 'sort_desc', 'label_replace', 'label_join']);
 
 /** Index of the first element of `a` greater than `x` (binary search). */
 function upperBound(a: Float64Array, x: number): number {
@@ -83,7 +84,7 @@ function assertUnique(samples: Sample[]): void {
 /** Evaluates a parsed expression at single points in time against preloaded series. */
 export class Evaluator {
   private readonly ctx: EvalContext;
-  private readonly points = new WeakMap<StoredSeries, Points>();
+  private readonly pointsOf = new WeakMap<StoredSeries, Points>();
   private readonly subqueryCache = new Map<Subquery, Map<number, Sample[]>>();
   private heldPoints = 0;
 
@@ -105,8 +106,14 @@ export class Evaluator {
     return at.kind === 'time' ? at.ms : at.kind === 'start' ? this.ctx.startMs : this.ctx.endMs;
   }
 
-  private nonStale(s: StoredSeries): Points {
-    let p = this.points.get(s);
+  /** The series a selector loaded, in the source's order. */
+  selected(sel: VectorSelector): StoredSeries[] {
+    return this.ctx.data.get(sel) ?? [];
+  }
+
+  /** A series' samples without its stale markers (computed once per series). */
+  points(s: StoredSeries): Points {
+    let p = this.pointsOf.get(s);
     if (p === undefined) {
       let n = 0;
       for (let i = 0; i < s.stale.length; i++) if (s.stale[i] === 0) n++;
@@ -119,7 +126,7 @@ export class Evaluator {
           p.v[j++] = s.v[i] as number;
         }
       }
-      this.points.set(s, p);
+      this.pointsOf.set(s, p);
     }
     return p;
   }
@@ -191,7 +198,7 @@ export class Evaluator {
     const startMs = endMs - rangeMs;
     const out: RangeWindow[] = [];
     for (const s of this.ctx.data.get(sel) ?? []) {
-      const p = this.nonStale(s);
+      const p = this.points(s);
       const lo = upperBound(p.t, startMs);
       const hi = upperBound(p.t, endMs);
       if (hi > lo) out.push({ labels: s.labels, t: p.t, v: p.v, from: lo, to: hi, startMs, endMs });

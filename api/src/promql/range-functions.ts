@@ -179,7 +179,8 @@ export function quantile(q: number, input: ArrayLike<number>): number {
   return (values[lower] as number) * (1 - weight) + (values[upper] as number) * weight;
 }
 
-function sumOf(v: ArrayLike<number>, from: number, to: number): number {
+/** Kahan-compensated sum of `v[from..to)`, as sum_over_time and sum compute it. */
+export function kahanSum(v: ArrayLike<number>, from = 0, to = v.length): number {
   const fast = finiteKahanSum(v, from, to);
   if (fast !== undefined) return fast.sum + fast.c;
   let sum = 0, c = 0;
@@ -224,7 +225,7 @@ export const RANGE_FUNCTIONS: ReadonlyMap<string, RangeFunction> = new Map<strin
     return n;
   }],
   ['avg_over_time', (w) => kahanMean(w.v, w.from, w.to)],
-  ['sum_over_time', (w) => sumOf(w.v, w.from, w.to)],
+  ['sum_over_time', (w) => kahanSum(w.v, w.from, w.to)],
   ['count_over_time', (w) => w.to - w.from],
   ['min_over_time', (w) => extreme(w.v, w.from, w.to, false)],
   ['max_over_time', (w) => extreme(w.v, w.from, w.to, true)],
