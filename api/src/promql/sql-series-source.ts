@@ -158,19 +158,27 @@ function firstAfter(times: Int32Array, s: Segment, from: number, ms: number): nu
 }
 
 /**
- * Indices of a part's samples inside the grid's windows: r = (t − gridStart) mod step; a sample is
- * kept when r = 0 or r > step − window, else the next one kept is the first after the next window's
- * start (found by binary search: the gaps are never decoded).
+ * Indices of a part's samples inside the grid's windows (next − window, next], `next` being the
+ * first step at or after the sample: r = (t − gridStart) mod step, next = t − r (+ step when r > 0).
+ * Past a window the next one kept is the first after the next window's start (found by binary
+ * search: the gaps are never decoded); the modulo is taken only where a sample skips a step.
  */
 function gridIndices(part: Part, grid: Grid): number[] {
   const { startMs, stepMs, windowMs } = grid;
   const keep: number[] = [];
   for (const s of part.segments) {
+    let next = Number.NEGATIVE_INFINITY;
     for (let k = s.k0; k < s.k0 + s.n;) {
       const ms = timeAt(part.times, s, k);
-      const rem = (((ms - startMs) % stepMs) + stepMs) % stepMs;
-      if (rem !== 0 && rem <= stepMs - windowMs) {
-        k = firstAfter(part.times, s, k + 1, ms - rem + stepMs - windowMs);
+      if (ms > next) {
+        if (ms <= next + stepMs) next += stepMs;
+        else {
+          const rem = (((ms - startMs) % stepMs) + stepMs) % stepMs;
+          next = rem === 0 ? ms : ms - rem + stepMs;
+        }
+      }
+      if (ms <= next - windowMs) {
+        k = firstAfter(part.times, s, k + 1, next - windowMs);
         continue;
       }
       keep.push(k++);
@@ -184,47 +192,64 @@ function pick<T extends Float64Array | Uint8Array>(a: T, indices: ArrayLike<numb
   return out;
 }
 
+/** A series' samples (or one part's): times, values and stale flags, oldest first once joined. */
+type Run = Omit<StoredSeries, 'labels'>;
+
 /**
- * Decodes a series' parts (spans disjoint, usually in time order) into arrays: the bytes are
- * byte-swapped natively, so values need no per-sample work. With a grid only the samples inside its
- * windows are decoded. Parts that interleave (raw rows of a dirty block amid clean blocks) are
- * merged by time.
+ * Decodes one part into arrays of its own: the bytes were byte-swapped natively, so values need no
+ * per-sample work. With a grid only the samples inside its windows are decoded. `inPlace`: the
+ * part's bytes are not reused, so a whole part's values are used where they lie.
  */
-function decodeParts(parts: Part[], grid: Grid | undefined): Omit<StoredSeries, 'labels'> {
-  const picked = grid === undefined ? undefined : parts.map((p) => gridIndices(p, grid));
-  let total = 0;
-  for (let i = 0; i < parts.length; i++) total += picked?.[i]?.length ?? parts[i]!.v.length;
-  let t = new Float64Array(total);
-  // One whole part is used where it lies; anything else is gathered.
-  let v = picked === undefined && parts.length === 1 ? parts[0]!.v : new Float64Array(total);
-  let stale = new Uint8Array(total);
-  let at = 0;
-  for (let i = 0; i < parts.length; i++) {
-    const { times, v: pv, segments } = parts[i]!;
-    const bits = new Uint32Array(pv.buffer, pv.byteOffset, pv.length * 2);
-    const idx = picked?.[i];
-    if (idx === undefined) {
-      for (const s of segments) {
-        if (s.wide) for (let k = s.k0; k < s.k0 + s.n; k++) t[at + k] = times[2 * k + 1]! * 0x1_0000_0000 + (times[2 * k]! >>> 0);
-        else for (let k = s.k0; k < s.k0 + s.n; k++) t[at + k] = s.base + times[k]!;
-      }
-      if (v !== pv) v.set(pv, at);
-      for (let k = 0; k < pv.length; k++) {
-        const x = pv[k]!;
-        if (x !== x && bits[2 * k + 1] === STALE_HIGH && bits[2 * k] === STALE_LOW) stale[at + k] = 1;
-      }
-      at += pv.length;
-      continue;
+function decodePart(part: Part, grid: Grid | undefined, inPlace: boolean): Run {
+  const { times, v: pv, segments } = part;
+  const bits = new Uint32Array(pv.buffer, pv.byteOffset, pv.length * 2);
+  const idx = grid === undefined ? undefined : gridIndices(part, grid);
+  if (idx === undefined) {
+    const t = new Float64Array(pv.length);
+    for (const s of segments) {
+      if (s.wide) for (let k = s.k0; k < s.k0 + s.n; k++) t[k] = times[2 * k + 1]! * 0x1_0000_0000 + (times[2 * k]! >>> 0);
+      else for (let k = s.k0; k < s.k0 + s.n; k++) t[k] = s.base + times[k]!;
     }
-    for (let j = 0, si = 0; j < idx.length; j++) {
-      const k = idx[j]!;
-      while (k >= segments[si]!.k0 + segments[si]!.n) si++;
-      t[at + j] = timeAt(times, segments[si]!, k);
+    const stale = new Uint8Array(pv.length);
+    for (let k = 0; k < pv.length; k++) {
       const x = pv[k]!;
-      v[at + j] = x;
-      if (x !== x && bits[2 * k + 1] === STALE_HIGH && bits[2 * k] === STALE_LOW) stale[at + j] = 1;
+      if (x !== x && bits[2 * k + 1] === STALE_HIGH && bits[2 * k] === STALE_LOW) stale[k] = 1;
     }
-    at += idx.length;
+    return { t, v: inPlace ? pv : Float64Array.from(pv), stale };
+  }
+  const t = new Float64Array(idx.length);
+  const v = new Float64Array(idx.length);
+  const stale = new Uint8Array(idx.length);
+  for (let j = 0, si = 0; j < idx.length; j++) {
+    const k = idx[j]!;
+    while (k >= segments[si]!.k0 + segments[si]!.n) si++;
+    t[j] = timeAt(times, segments[si]!, k);
+    const x = pv[k]!;
+    v[j] = x;
+    if (x !== x && bits[2 * k + 1] === STALE_HIGH && bits[2 * k] === STALE_LOW) stale[j] = 1;
+  }
+  return { t, v, stale };
+}
+
+/**
+ * A series' decoded parts (spans disjoint, usually in time order) one after the other; merged by
+ * time where they interleave (raw rows of a dirty block amid clean blocks).
+ */
+function joinRuns(runs: Run[]): Run {
+  let total = 0;
+  for (const r of runs) total += r.t.length;
+  let { t, v, stale } = runs[0] ?? { t: new Float64Array(0), v: new Float64Array(0), stale: new Uint8Array(0) };
+  if (runs.length > 1) {
+    t = new Float64Array(total);
+    v = new Float64Array(total);
+    stale = new Uint8Array(total);
+    let at = 0;
+    for (const r of runs) {
+      t.set(r.t, at);
+      v.set(r.v, at);
+      stale.set(r.stale, at);
+      at += r.t.length;
+    }
   }
   let ordered = true;
   for (let k = 1; k < total && ordered; k++) if (t[k]! <= t[k - 1]!) ordered = false;
@@ -269,10 +294,15 @@ export function createSqlSeriesSource(options: SqlSeriesSourceOptions): SeriesSo
       const minIso = new Date(request.minMs).toISOString();
       const maxIso = new Date(request.maxMs).toISOString();
       // Compacted blocks are fetched whole, so what they hold counts against the budget before
-      // they are read (the grid then keeps only the samples the windows need).
+      // they are read (the grid then keeps only the samples the windows need). Each series' blocks
+      // are decoded as they arrive, while PostgreSQL sends the next.
+      const blocks = new Map<string, Run>();
       let compacted: CompactedView;
       try {
-        compacted = await readSampleBlocks(pool, ids, request.minMs, request.maxMs, remaining);
+        compacted = await readSampleBlocks(pool, {
+          seriesIds: ids, minMs: request.minMs, maxMs: request.maxMs, limit: remaining,
+          onBlocks: (row) => blocks.set(row.seriesId, decodePart(blocksPart(row), request.grid, false)),
+        });
       } catch (err) {
         if (err instanceof BlockLimitError) throw tooMany();
         throw new PromqlError('unavailable', `sample lookup failed: ${(err as Error).message}`, { cause: err });
@@ -295,21 +325,18 @@ export function createSqlSeriesSource(options: SqlSeriesSourceOptions): SeriesSo
       } catch (err) {
         throw new PromqlError('unavailable', `sample lookup failed: ${(err as Error).message}`, { cause: err });
       }
-      const runs = new Map<string, { blocks?: BlockRow; raw?: RawRun }>();
-      const runsOf = (id: string) => {
-        let r = runs.get(id);
-        if (r === undefined) runs.set(id, (r = {}));
-        return r;
-      };
-      for (const b of compacted.blocks) runsOf(b.seriesId).blocks = b;
-      for (const [id, n, t, v] of raw.rows) runsOf(id).raw = { n, t, v };
+      const runs = new Map<string, Run[]>();
+      for (const [id, b] of blocks) runs.set(id, [b]);
+      for (const [id, n, t, v] of raw.rows) {
+        const r = decodePart(rawPart({ n, t, v }), request.grid, true);
+        const prior = runs.get(id);
+        if (prior === undefined) runs.set(id, [r]);
+        else prior.push(r);
+      }
       let loaded = 0;
       const out: StoredSeries[] = [];
       for (const [id, r] of runs) {
-        const parts: Part[] = [];
-        if (r.blocks !== undefined) parts.push(blocksPart(r.blocks));
-        if (r.raw !== undefined) parts.push(rawPart(r.raw));
-        const s = decodeParts(parts, request.grid);
+        const s = joinRuns(r);
         loaded += s.t.length;
         if (loaded > remaining) throw tooMany();
         if (s.t.length > 0) out.push({ ...s, labels: byId.get(id) as Labels });
