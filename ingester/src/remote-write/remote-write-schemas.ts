@@ -1,7 +1,8 @@
 import path from 'node:path';
 import protobuf from 'protobufjs';
-import type { Labels, Sample } from '../write-batch.ts';
+import type { Sample } from '../write-batch.ts';
 import { STALE_NAN_BITS } from '../write-batch.ts';
+import { KnownLabelSets } from './known-label-sets.ts';
 import { addLabel, newLabelSetReader } from './series-labels.ts';
 import type { LabelSetReader } from './series-labels.ts';
 import { createStringInterner } from './string-interner.ts';
@@ -88,6 +89,7 @@ function viewOf(buf: Uint8Array): DataView {
   if (buf !== viewedBody) {
     viewedBody = buf;
     bodyView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    previousEntry = -1;
   }
   return bodyView!;
 }
@@ -133,34 +135,11 @@ function labelRunEnd(buf: Uint8Array, start: number, end: number): number {
   return p <= end ? p : -1;
 }
 
-/** A valid label set decoded before: the bytes of its label fields, and what they decoded to. */
-interface KnownLabelSet {
-  bytes: DataView;
-  labels: Labels;
-  empty: string[] | undefined;
-}
-
-const LABEL_SET_SLOTS = 1 << 17;
-
-/**
- * Label sets by the bytes of their fields: a sender repeats the same bytes for a series request
- * after request, so a hit skips reading the strings and checking them, and hands the writer the
- * same labels object as before (its series cache then finds it by identity). Direct-mapped by
- * hash, a colliding set replaces the slot's; a hit is compared byte for byte, never trusted by
- * hash. The objects are shared: nothing downstream modifies a label set in place.
- */
-const knownHashes = new Float64Array(LABEL_SET_SLOTS);
-const knownLabelSets = new Array<KnownLabelSet | undefined>(LABEL_SET_SLOTS);
-
-function sameBytes(known: DataView, buf: Uint8Array, start: number, end: number): boolean {
-  const length = end - start;
-  if (known.byteLength !== length) return false;
-  const view = viewOf(buf);
-  let i = 0;
-  for (; i + 4 <= length; i += 4) if (known.getUint32(i) !== view.getUint32(start + i)) return false;
-  for (; i < length; i++) if (known.getUint8(i) !== buf[start + i]) return false;
-  return true;
-}
+/** Label sets met before (see known-label-sets.ts); their labels objects are shared by every series
+ * with those bytes, so nothing downstream modifies a label set in place. */
+const known = new KnownLabelSets();
+/** The known entry of the series before, in the body being decoded; -1 for none. */
+let previousEntry = -1;
 
 // A private copy of a shared label set, for a series whose labels continue after its first run.
 function unshare(series: DecodedSeriesV1): void {
@@ -202,26 +181,31 @@ function decodeSeriesV1(r: protobuf.Reader, length: number): DecodedSeriesV1 {
       if (runEnd > fieldStart) {
         labelsStart = fieldStart;
         labelsEnd = runEnd;
-        labelsHash = hashBytes(r.buf, fieldStart, runEnd);
         runRead = true;
-        const slot = labelsHash & (LABEL_SET_SLOTS - 1);
-        const known = knownHashes[slot] === labelsHash ? knownLabelSets[slot] : undefined;
-        if (known !== undefined && sameBytes(known.bytes, r.buf, fieldStart, runEnd)) {
-          series.labels = known.labels;
-          series.empty = known.empty;
-          r.pos = runEnd;
-        } else {
-          while (r.pos < runEnd) {
-            r.uint32();
-            const size = r.uint32();
-            decodeLabel(r, r.pos + size, series);
+        const view = viewOf(r.buf);
+        const previous = previousEntry;
+        let entry = known.successor(previous);
+        if (entry < 0 || !known.equals(entry, view, r.buf, fieldStart, runEnd)) {
+          const hash = hashBytes(r.buf, fieldStart, runEnd);
+          entry = known.byHash(hash);
+          if (entry < 0 || !known.equals(entry, view, r.buf, fieldStart, runEnd)) {
+            while (r.pos < runEnd) {
+              r.uint32();
+              const size = r.uint32();
+              decodeLabel(r, r.pos + size, series);
+            }
+            labelsHash = hash;
+            previousEntry = -1;
+            if (series.problem !== undefined) continue;
+            entry = known.add(hash, view, r.buf, fieldStart, runEnd, series.labels, series.empty);
           }
-          if (series.problem !== undefined) continue;
-          // A copy: a view would keep the whole request body alive.
-          const bytes = Uint8Array.prototype.slice.call(r.buf, fieldStart, runEnd);
-          knownHashes[slot] = labelsHash;
-          knownLabelSets[slot] = { bytes: new DataView(bytes.buffer), labels: series.labels, empty: series.empty };
+          known.link(previous, entry);
         }
+        series.labels = known.labels(entry);
+        series.empty = known.empty(entry);
+        labelsHash = known.hash(entry);
+        previousEntry = entry;
+        r.pos = runEnd;
         shared = true;
         continue;
       }
