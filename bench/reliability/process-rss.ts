@@ -43,6 +43,36 @@ export function treePssMiB(pid: number): number {
   return withChildren(pid).reduce((sum, p) => sum + (pssMiB(p) || 0), 0);
 }
 
+// PostgreSQL's main shared memory segment (shared buffers and the rest): an anonymous shared mapping,
+// listed as `/dev/zero (deleted)` (or a System V segment) in smaps.
+const SHARED_SEGMENT = /\s(\/dev\/zero \(deleted\)|\/SYSV[0-9a-f]+ \(deleted\)|\/anon_hugepage \(deleted\))$/;
+
+/** Pss of `pid` outside PostgreSQL's shared memory segment, in MiB (NaN once gone). */
+function pssOutsideSharedSegmentMiB(pid: number): number {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  } catch {
+    return Number.NaN;
+  }
+  let kb = 0;
+  let inSegment = false;
+  for (const line of text.split('\n')) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inSegment = SHARED_SEGMENT.test(line);
+    else if (!inSegment && line.startsWith('Pss:')) kb += Number(/^Pss:\s+(\d+) kB$/.exec(line)?.[1] ?? 0);
+  }
+  return kb / 1024;
+}
+
+/**
+ * The same without the shared memory segment: what the server's processes hold of their own. The
+ * segment is a pool of fixed size (shared_buffers) that fills as pages are first read, whatever the
+ * load, so its growth says nothing about leaks; this is the part that would grow with one.
+ */
+export function treePssOutsideSharedSegmentMiB(pid: number): number {
+  return withChildren(pid).reduce((sum, p) => sum + (pssOutsideSharedSegmentMiB(p) || 0), 0);
+}
+
 /** The system's 1-minute load average. */
 export function loadAverage(): number {
   return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);

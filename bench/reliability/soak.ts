@@ -9,7 +9,7 @@ import autocannon from 'autocannon';
 import { createLogger } from '@sextant/log';
 import { openStorage, startEmbeddedPostgres } from '@sextant/storage';
 import { freePort } from '@sextant/testkit/process';
-import { cpuSeconds, loadAverage, rssMiB, treeCpuSeconds, treePssMiB } from './process-rss.ts';
+import { cpuSeconds, loadAverage, rssMiB, treeCpuSeconds, treePssMiB, treePssOutsideSharedSegmentMiB } from './process-rss.ts';
 import { startRemoteWriteLoad } from './remote-write-load.ts';
 import { startSextant } from './sextant-process.ts';
 import { startSimulatedExporters } from './simulated-exporters.ts';
@@ -130,7 +130,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       const sample: SoakSample = {
         minute: (now - started) / 60_000,
         load1: loadAverage(),
-        rss: { ingester: rssMiB(ingester.pid()), api: rssMiB(api.pid()), 'postgresql (Pss)': treePssMiB(postmaster), 'load generator': process.memoryUsage.rss() / 1048576 },
+        rss: {
+          ingester: rssMiB(ingester.pid()),
+          api: rssMiB(api.pid()),
+          'postgresql (Pss)': treePssMiB(postmaster),
+          'postgresql without shared memory (Pss)': treePssOutsideSharedSegmentMiB(postmaster),
+          'load generator': process.memoryUsage.rss() / 1048576,
+        },
         cpu: { ingester: cpuSeconds(ingester.pid()), api: cpuSeconds(api.pid()), 'postgresql (Pss)': treeCpuSeconds(postmaster), 'load generator': cpuSeconds(process.pid) },
         scrapeAgeS: age.rows[0]?.age ?? Number.NaN,
         buffered: Number(/^sextant_ingester_buffer_batches (\S+)$/m.exec(metrics)?.[1] ?? Number.NaN),

@@ -5,7 +5,7 @@ import { runSuites } from '../reliability/run-suites.ts';
 import type { SuitesResult } from '../reliability/run-suites.ts';
 import { runSoak } from '../reliability/soak.ts';
 import type { SoakResult } from '../reliability/soak.ts';
-import { growth, REPORT, writeReport } from '../reliability/write-report.ts';
+import { ackedRate, growth, REPORT, writeReport } from '../reliability/write-report.ts';
 import type { Measurement, Scenario } from '../scenario.ts';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -35,7 +35,8 @@ export const reliabilityScenario: Scenario = {
     if (suites !== undefined) measurements.push({ metric: 'reliability tests failed (peer: allowed)', unit: 'tests', sextant: suites.failed, peer: 0, better: 'lower' });
     if (soak !== undefined) {
       measurements.push({ metric: 'acknowledged remote-write samples missing (peer: allowed)', unit: 'samples', sextant: soak.rwAcked - Math.min(soak.rwAcked, soak.rwStored), peer: 0, better: 'lower' });
-      for (const name of ['ingester', 'api']) measurements.push({ metric: `${name} RSS growth after warm-up (peer: bound)`, unit: '%', sextant: growth(soak, name), peer: 10, better: 'lower', targetRatio: 1 });
+      for (const name of ['ingester', 'api', 'postgresql without shared memory (Pss)']) measurements.push({ metric: `${name} RSS growth after warm-up (peer: bound)`, unit: '%', sextant: growth(soak, name), peer: 10, better: 'lower', targetRatio: 1 });
+      measurements.push({ metric: 'remote-write acknowledged after warm-up, mean (peer: offered)', unit: 'samples/s', sextant: ackedRate(soak), peer: soak.options.rate, better: 'higher', targetRatio: 1 });
       measurements.push({ metric: 'scrape gap p99 (peer: the interval)', unit: 's', sextant: soak.scrapeGapP99S, peer: soak.options.scrapeIntervalS, better: 'lower' });
     }
     return { peer: 'the bounds in docs/reliability.md', method: `See docs/reliability.md, written by this run.`, measurements };
