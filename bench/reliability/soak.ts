@@ -57,6 +57,16 @@ export interface SoakResult {
   rwLatencyP99Ms: number;
   scrapedStored: number;
   servers: number;
+  /** Checkpoints during the run: started by checkpoint_timeout, and requested because max_wal_size filled. */
+  checkpointsTimed: number;
+  checkpointsRequested: number;
+  walMiB: number;
+}
+
+interface WalState {
+  timed: number;
+  requested: number;
+  lsn: string;
 }
 
 const quantile = (values: number[], q: number) => {
@@ -98,6 +108,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   // aggregate over raw rows reads every sample of the range from all 1000 servers: on a young
   // database that is the whole day partition, see docs/reliability.md.)
   const panelQuery = `sum by (mode) (rate(node_cpu_seconds_total{instance="${exporters.targets[0]!}"}[1m]))`;
+  // PostgreSQL 17 moved the checkpoint counters from pg_stat_bgwriter to pg_stat_checkpointer.
+  const checkpointer = (await storage.pool.query<{ ok: boolean }>(`SELECT to_regclass('pg_catalog.pg_stat_checkpointer') IS NOT NULL AS ok`)).rows[0]!.ok;
+  const walState = async (): Promise<WalState> =>
+    (
+      await storage.pool.query<WalState>(
+        checkpointer
+          ? `SELECT num_timed::int AS timed, num_requested::int AS requested, pg_current_wal_lsn()::text AS lsn FROM pg_stat_checkpointer`
+          : `SELECT checkpoints_timed::int AS timed, checkpoints_req::int AS requested, pg_current_wal_lsn()::text AS lsn FROM pg_stat_bgwriter`,
+      )
+    ).rows[0]!;
+  const walBefore = await walState();
   const rw = startRemoteWriteLoad({ url: ingesterUrl, series: options.rate, shards: 4, prefix });
   const samples: SoakSample[] = [];
   const started = Date.now();
@@ -154,6 +175,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await rw.stop();
   }
   const gaps = exporters.gaps.map((g) => g / 1000);
+  const walAfter = await walState();
+  const walBytes = await storage.pool.query<{ bytes: string }>(`SELECT pg_wal_lsn_diff($1, $2)::text AS bytes`, [walAfter.lsn, walBefore.lsn]);
   const stored = await storage.pool.query<{ rw: string; scraped: string; servers: string }>(
     `SELECT (SELECT count(*) FROM samples WHERE series_id IN (SELECT id FROM series WHERE metric_name LIKE $1)) AS rw,
             (SELECT count(*) FROM samples WHERE series_id IN (SELECT id FROM series WHERE labels->>'job' = 'node' AND metric_name NOT LIKE $1)) AS scraped,
@@ -174,6 +197,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     rwLatencyP99Ms: quantile(rw.latencies, 0.99),
     scrapedStored: Number(stored.rows[0]!.scraped),
     servers: Number(stored.rows[0]!.servers),
+    checkpointsTimed: walAfter.timed - walBefore.timed,
+    checkpointsRequested: walAfter.requested - walBefore.requested,
+    walMiB: Number(walBytes.rows[0]!.bytes) / 1048576,
   };
   await api.stop();
   await ingester.stop();

@@ -75,6 +75,7 @@ function soakSection(soak: SoakResult | undefined): string[] {
     `| acknowledged remote-write samples missing | ${soak.rwAcked - Math.min(soak.rwAcked, soak.rwStored)} |`,
     `| remote-write acknowledged rate after warm-up, mean | ${f(ackedRate(soak), 0)} samples/s (offered ${o.rate}) |`,
     `| remote-write retries (5xx or no answer) / seconds the sender fell behind | ${soak.rwRetries} / ${soak.rwLateSeconds} |`,
+    `| PostgreSQL WAL written / checkpoints (by checkpoint_timeout / requested as max_wal_size filled) | ${f(soak.walMiB / 1024, 1)} GiB / ${soak.checkpointsTimed} / ${soak.checkpointsRequested} |`,
     `| remote-write request latency p99 (2000 samples) | ${f(soak.rwLatencyP99Ms, 0)} ms |`,
     `| API latency p99 per window after warm-up, median / worst | ${f(p99s[Math.floor(p99s.length / 2)] ?? Number.NaN, 0)} ms / ${f(p99s.at(-1) ?? Number.NaN, 0)} ms |`,
     `| oldest last scrape over all servers, worst after warm-up | ${f(Math.max(...after.map((s) => s.scrapeAgeS)))} s |`,
