@@ -143,6 +143,10 @@ export function evaluateBySeries(expr: Expr, ev: Evaluator, startMs: number, end
   const times = stepTimes(startMs, endMs, stepMs);
   const top = unwrap(expr);
   const call = rangeCall(unwrap(top.kind === 'aggregate' ? top.expr : top))!;
+  // A value per series and step is held at once: past the query's limit, the step-by-step
+  // evaluation refuses the query as its result grows.
+  const selected = call.args.map(unwrap).find((a) => a.kind === 'matrix')!;
+  if (!ev.fits(ev.selected(selected.selector).length * times.length)) return undefined;
   const values = evaluateCall(call, ev, times);
   if (values === undefined) return undefined;
   const series = top.kind === 'aggregate' ? evaluateAggregate(top.op, top.grouping, top.without, values, times.length) : values;

@@ -101,6 +101,11 @@ export class Evaluator {
     if (Date.now() > this.ctx.deadline) throw new PromqlError('timeout', 'query timed out in expression evaluation');
   }
 
+  /** Whether `n` more points stay within the query's limit. */
+  fits(n: number): boolean {
+    return this.heldPoints + n <= this.ctx.maxPoints;
+  }
+
   private atTime(at: AtModifier | undefined, ts: number): number {
     if (at === undefined) return ts;
     return at.kind === 'time' ? at.ms : at.kind === 'start' ? this.ctx.startMs : this.ctx.endMs;
