@@ -9,7 +9,7 @@ export type { MigrateOptions, MigrateResult } from './migrate.ts';
 export { listPartitions } from './partitions.ts';
 export { COMPACTION_LOCK, compactSampleBlocks, dropSampleBlocksBefore, SAMPLE_BLOCK_MS } from './sample-blocks.ts';
 export type { CompactOptions, CompactReport } from './sample-blocks.ts';
-export { openStorage } from './open-storage.ts';
+export { openStorage, withSessionOptions } from './open-storage.ts';
 export type { Storage, StorageOptions } from './open-storage.ts';
 export { retentionOf, storageConfigSchema, storageEnvHelp } from './storage-config.ts';
 export type { Retention, StorageConfig } from './storage-config.ts';

@@ -29,12 +29,27 @@ export interface Storage {
   close(): Promise<void>;
 }
 
+// Session settings every connection starts with, whatever the server, database or role sets: the
+// client parses timestamps and intervals in PostgreSQL's default output styles only (with
+// `DateStyle = 'SQL, DMY'` every timestamptz would read as null). Startup options, so a session
+// reset (DISCARD ALL) keeps them.
+const SESSION_OPTIONS = '-c DateStyle=ISO -c IntervalStyle=postgres';
+
+/** `url` with SESSION_OPTIONS added to its `options` parameter (kept when it has its own). */
+export function withSessionOptions(url: string): string {
+  const parsed = new URL(url);
+  const own = parsed.searchParams.get('options');
+  parsed.searchParams.set('options', own === null || own === '' ? SESSION_OPTIONS : `${SESSION_OPTIONS} ${own}`);
+  return parsed.toString();
+}
+
 /** Opens both pools and checks that the database answers; fails with a retryable `StorageError` otherwise. */
 export async function openStorage(options: StorageOptions): Promise<Storage> {
   const log = options.log.child({ module: 'storage' });
   const applicationName = options.applicationName ?? 'sextant';
+  const url = withSessionOptions(options.url);
   const pool = new pg.Pool({
-    connectionString: options.url,
+    connectionString: url,
     max: options.maxConnections ?? 10,
     application_name: applicationName,
     connectionTimeoutMillis: 10_000,
@@ -56,7 +71,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   return {
     pool,
     typed: () =>
-      (typed ??= createPool(options.url, {
+      (typed ??= createPool(url, {
         maximumPoolSize: options.maxQueryConnections ?? 10,
         connectionTimeout: 10_000,
         idleTimeout: options.idleTimeoutMs ?? 10_000,

@@ -106,7 +106,10 @@ describe.each(plain)('partition bounds whatever the DateStyle on $name', (backen
     await setup.close();
     const storage = await openStorage({ url: database.url, log, ...backend.poolLimits });
     try {
-      expect((await storage.pool.query<{ DateStyle: string }>('SHOW DateStyle')).rows[0]).toEqual({ DateStyle: 'SQL, DMY' });
+      // The database says DMY; Sextant's sessions start with ISO whatever it says (open-storage.ts).
+      const defaults = await storage.pool.query<{ setconfig: string[] }>(`SELECT setconfig FROM pg_db_role_setting WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())`);
+      expect(defaults.rows[0]!.setconfig).toContain('DateStyle=SQL, DMY');
+      expect((await storage.pool.query<{ DateStyle: string }>('SHOW DateStyle')).rows[0]!.DateStyle).toMatch(/^ISO,/);
       const now = new Date('2026-12-06T12:00:00Z');
       const report = await runMaintenance({ pool: storage.pool, caps, retention, log }, now);
       expect(report.dropped).toEqual([]);
