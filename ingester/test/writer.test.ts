@@ -7,6 +7,7 @@ import { testBackends } from '@sextant/testkit';
 import type { TestDatabase } from '@sextant/testkit';
 import { createWriter, SampleOutOfBoundsError, STALE_NAN_BITS } from '../src/index.ts';
 import type { SeriesSamples, Writer } from '../src/index.ts';
+import { SeriesResolver } from '../src/writer/series-resolver.ts';
 
 const log = createLogger({ level: 'silent' });
 const DAY = 86_400_000;
@@ -145,6 +146,19 @@ describe.each(testBackends())('writer on $name', (backend) => {
     await storage.pool.query(`UPDATE series SET last_seen_at = now() - interval '1 day' WHERE metric_name = 'seen_metric'`);
     await quick.write({ series: [gauge('seen_metric', { job: 'x' }, [[now, 2]])] });
     expect(await count(`SELECT count(*) AS n FROM series WHERE metric_name = 'seen_metric' AND last_seen_at > now() - interval '1 hour'`)).toBe(1);
+  });
+
+  it('spreads the last_seen_at updates of series created together over an interval', async () => {
+    const resolver = new SeriesResolver({ pool: storage.pool, lastSeenIntervalMs: 60_000 });
+    const identities = Array.from({ length: 1000 }, (_, i) => ({ labels: { __name__: 'spread_metric', i: String(i) } }));
+    const t0 = Date.now();
+    expect((await resolver.resolve(identities, t0)).seen).toEqual([]);
+    // Half an interval on, about half are due (1000 draws: 300–700 holds but for ~1e-37); a whole
+    // interval after creation, every one that was not touched since.
+    const half = (await resolver.resolve(identities, t0 + 30_000)).seen.length;
+    expect(half).toBeGreaterThan(300);
+    expect(half).toBeLessThan(700);
+    expect((await resolver.resolve(identities, t0 + 60_000)).seen.length).toBe(1000 - half);
   });
 
   it('gives concurrent batches that create the same series the same ids', async () => {

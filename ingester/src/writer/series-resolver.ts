@@ -132,7 +132,9 @@ export class SeriesResolver {
         const id = found.get(k + 1);
         if (id === undefined) throw new Error(`series ${key} was neither created nor found`);
         const positions = missing.get(key)!;
-        const entry = { id, labels: series[positions[0]!]!.labels, seenAtMs: nowMs };
+        // As if seen at a random point of the last interval: series created together (every series
+        // of a fleet at start-up) come due one by one over an interval, not in one burst of updates.
+        const entry = { id, labels: series[positions[0]!]!.labels, seenAtMs: nowMs - Math.random() * this.lastSeenIntervalMs };
         this.cache.set(key, entry);
         for (const position of positions) {
           ids[position] = id;
