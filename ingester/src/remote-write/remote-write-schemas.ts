@@ -82,7 +82,8 @@ function decodeSample(r: protobuf.Reader, length: number): Sample {
 const readString = createStringInterner();
 
 // A DataView of the request body being decoded, made once per body: reading four bytes at a time
-// through it is what makes hashing and comparing label bytes cheap.
+// through it is what makes hashing and comparing label bytes cheap. A new body also ends the run of
+// series whose successors are predicted (`previousEntry`, below).
 let viewedBody: Uint8Array | undefined;
 let bodyView: DataView | undefined;
 function viewOf(buf: Uint8Array): DataView {
