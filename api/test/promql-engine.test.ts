@@ -160,6 +160,18 @@ describe.skipIf(backend === undefined)('PromQL engine over PostgreSQL', () => {
     await expect(small.instantQuery('req_total{path="/a"}', t0 + 20 * 60_000)).resolves.toMatchObject({ resultType: 'vector' });
   });
 
+  it('reads only the newest sample of each series for an instant vector selector at one time', async () => {
+    // Five samples per series in the 5-minute lookback, but one each is all the answer needs.
+    const three = engine(3);
+    const at = t0 + 30 * 60_000;
+    const latest = (await three.instantQuery('req_total', at)) as { series: { labels: Record<string, string>; v: number[] }[] };
+    expect(latest.series.map((s) => [s.labels.path, s.v[0]])).toEqual([['/a', 1800], ['/b', 3600], ['/A', 30]]);
+    await expect(three.instantQuery('last_over_time(req_total[5m])', at)).rejects.toMatchObject({ code: 'execution' });
+    statements.length = 0;
+    await engine().instantQuery('req_total', at);
+    expect(statements.some((s) => /ORDER BY "time" DESC LIMIT 1/.test(s))).toBe(true);
+  });
+
   it('names what it does not support in a bad_data error', async () => {
     for (const [q, name] of [['holt_winters(req_total[5m], 0.1, 0.1)', 'holt_winters'], ['limitk(1, req_total)', 'limitk'], ['histogram_count(req_total)', 'histogram_count']]) {
       const err = await engine().instantQuery(q!, t0).catch((e: unknown) => e);

@@ -75,7 +75,9 @@ function collectSelections(e: Expr, minTs: number, maxTs: number, bounds: Bounds
       const hi = at(e.at, maxTs) - e.offsetMs;
       const lo = at(e.at, minTs) - e.offsetMs;
       const grid = gridOf(e, bounds.lookback, bounds);
-      out.push({ selector: e, request: { matchers: e.matchers, minMs: lo - bounds.lookback, maxMs: hi, ...(grid === undefined ? {} : { grid }) } });
+      // Evaluated at one time only, the selector takes each series' newest sample of its lookback.
+      const single = lo === hi ? { latest: true } : {};
+      out.push({ selector: e, request: { matchers: e.matchers, minMs: lo - bounds.lookback, maxMs: hi, ...(grid === undefined ? {} : { grid }), ...single } });
       return;
     }
     case 'matrix': {

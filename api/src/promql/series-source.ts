@@ -10,6 +10,11 @@ export interface SelectRequest {
    * query whose range or lookback is shorter than its step): the source may skip everything between.
    */
   grid?: { startMs: number; stepMs: number; windowMs: number };
+  /**
+   * Set when the selector is evaluated at maxMs only (an instant vector selector of an instant
+   * query): only each series' newest sample in the span matters, and the source may return just it.
+   */
+  latest?: boolean;
 }
 
 /** One stored series, samples oldest first; `stale[i]` is 1 where the sample is a stale marker. */

@@ -289,50 +289,11 @@ export function createSqlSeriesSource(options: SqlSeriesSourceOptions): SeriesSo
         if (request.matchers.every((m) => m.test(labels[m.name] ?? ''))) byId.set(r.id, labels);
       }
       if (byId.size === 0) return [];
-      const ids = [...byId.keys()];
       const remaining = Math.max(0, Math.floor(budget.remaining));
-      const minIso = new Date(request.minMs).toISOString();
-      const maxIso = new Date(request.maxMs).toISOString();
-      // Compacted blocks are fetched whole, so what they hold counts against the budget before
-      // they are read (the grid then keeps only the samples the windows need). Each series' blocks
-      // are decoded as they arrive, while PostgreSQL sends the next.
-      const blocks = new Map<string, Run>();
-      let compacted: CompactedView;
-      try {
-        compacted = await readSampleBlocks(pool, {
-          seriesIds: ids, minMs: request.minMs, maxMs: request.maxMs, limit: remaining,
-          onBlocks: (row) => blocks.set(row.seriesId, decodePart(blocksPart(row), request.grid, false)),
-        });
-      } catch (err) {
-        if (err instanceof BlockLimitError) throw tooMany();
-        throw new PromqlError('unavailable', `sample lookup failed: ${(err as Error).message}`, { cause: err });
-      }
-      const upto = Number.isFinite(compacted.uptoMs) ? new Date(compacted.uptoMs).toISOString() : '-infinity';
-      const values: unknown[] = [
-        ids, minIso, maxIso, remaining + 1, upto,
-        compacted.dirty.map((d) => d.seriesId), compacted.dirty.map((d) => new Date(d.startMs).toISOString()),
-      ];
-      let gridFilter = '';
-      if (request.grid !== undefined) {
-        // r = (t − gridStart) mod step; a sample is read when the next step is within the window: r = 0 or r > step − window.
-        const { startMs, stepMs, windowMs } = request.grid;
-        values.push(startMs, stepMs, stepMs - windowMs);
-        gridFilter = `AND mod(mod(round(date_part('epoch', "time") * 1000)::bigint - $8::bigint, $9::bigint) + $9::bigint, $9::bigint) NOT BETWEEN 1 AND $10::bigint`;
-      }
-      let raw: pg.QueryArrayResult<[string, number, Buffer, Buffer]>;
-      try {
-        raw = await pool.query<[string, number, Buffer, Buffer]>({ text: selectRaw(gridFilter, compacted.dirty.length > 0), values, rowMode: 'array' });
-      } catch (err) {
-        throw new PromqlError('unavailable', `sample lookup failed: ${(err as Error).message}`, { cause: err });
-      }
       const runs = new Map<string, Run[]>();
-      for (const [id, b] of blocks) runs.set(id, [b]);
-      for (const [id, n, t, v] of raw.rows) {
-        const r = decodePart(rawPart({ n, t, v }), request.grid, true);
-        const prior = runs.get(id);
-        if (prior === undefined) runs.set(id, [r]);
-        else prior.push(r);
-      }
+      let ids = [...byId.keys()];
+      if (request.latest === true) ids = await readLatest(pool, ids, request, runs);
+      if (ids.length > 0) await readSpans(pool, ids, request, remaining, runs);
       let loaded = 0;
       const out: StoredSeries[] = [];
       for (const [id, r] of runs) {
@@ -346,4 +307,77 @@ export function createSqlSeriesSource(options: SqlSeriesSourceOptions): SeriesSo
       return out.sort((a, b) => compareLabels(a.labels, b.labels));
     },
   };
+}
+
+/**
+ * Each series' newest raw sample in (minMs, maxMs] at or above the blocks' watermark, into `runs`:
+ * one backward step down the (series_id, time) index per series, where reading the whole lookback
+ * of a fleet would read every sample of its last five minutes. A sample above the watermark is newer
+ * than anything in the blocks, so it is the newest there is. Returns the ids that had none (read
+ * in full by the caller).
+ */
+async function readLatest(pool: pg.Pool, ids: string[], request: SelectRequest, runs: Map<string, Run[]>): Promise<string[]> {
+  let rows: [string, Buffer, Buffer][];
+  try {
+    rows = (await pool.query<[string, Buffer, Buffer]>({
+      text: `
+      SELECT id.series_id::text, int8send(round(date_part('epoch', l."time") * 1000)::int8), float8send(l.value)
+        FROM unnest($1::bigint[]) AS id(series_id)
+       CROSS JOIN LATERAL (
+         SELECT "time", value FROM samples
+          WHERE series_id = id.series_id AND "time" > $2 AND "time" <= $3 AND "time" >= (SELECT upto FROM sample_blocks_watermark)
+          ORDER BY "time" DESC LIMIT 1) l`,
+      values: [ids, new Date(request.minMs).toISOString(), new Date(request.maxMs).toISOString()],
+      rowMode: 'array',
+    })).rows;
+  } catch (err) {
+    throw new PromqlError('unavailable', `sample lookup failed: ${(err as Error).message}`, { cause: err });
+  }
+  for (const [id, t, v] of rows) runs.set(id, [decodePart(rawPart({ n: 1, t, v }), undefined, true)]);
+  return ids.filter((id) => !runs.has(id));
+}
+
+/** Every sample of `ids` in (minMs, maxMs] (only the grid's windows when there is one), from blocks and raw rows, into `runs`. */
+async function readSpans(pool: pg.Pool, ids: string[], request: SelectRequest, remaining: number, runs: Map<string, Run[]>): Promise<void> {
+  const minIso = new Date(request.minMs).toISOString();
+  const maxIso = new Date(request.maxMs).toISOString();
+  // Compacted blocks are fetched whole, so what they hold counts against the budget before
+  // they are read (the grid then keeps only the samples the windows need). Each series' blocks
+  // are decoded as they arrive, while PostgreSQL sends the next.
+  const blocks = new Map<string, Run>();
+  let compacted: CompactedView;
+  try {
+    compacted = await readSampleBlocks(pool, {
+      seriesIds: ids, minMs: request.minMs, maxMs: request.maxMs, limit: remaining,
+      onBlocks: (row) => blocks.set(row.seriesId, decodePart(blocksPart(row), request.grid, false)),
+    });
+  } catch (err) {
+    if (err instanceof BlockLimitError) throw tooMany();
+    throw new PromqlError('unavailable', `sample lookup failed: ${(err as Error).message}`, { cause: err });
+  }
+  const upto = Number.isFinite(compacted.uptoMs) ? new Date(compacted.uptoMs).toISOString() : '-infinity';
+  const values: unknown[] = [
+    ids, minIso, maxIso, remaining + 1, upto,
+    compacted.dirty.map((d) => d.seriesId), compacted.dirty.map((d) => new Date(d.startMs).toISOString()),
+  ];
+  let gridFilter = '';
+  if (request.grid !== undefined) {
+    // r = (t − gridStart) mod step; a sample is read when the next step is within the window: r = 0 or r > step − window.
+    const { startMs, stepMs, windowMs } = request.grid;
+    values.push(startMs, stepMs, stepMs - windowMs);
+    gridFilter = `AND mod(mod(round(date_part('epoch', "time") * 1000)::bigint - $8::bigint, $9::bigint) + $9::bigint, $9::bigint) NOT BETWEEN 1 AND $10::bigint`;
+  }
+  let raw: pg.QueryArrayResult<[string, number, Buffer, Buffer]>;
+  try {
+    raw = await pool.query<[string, number, Buffer, Buffer]>({ text: selectRaw(gridFilter, compacted.dirty.length > 0), values, rowMode: 'array' });
+  } catch (err) {
+    throw new PromqlError('unavailable', `sample lookup failed: ${(err as Error).message}`, { cause: err });
+  }
+  for (const [id, b] of blocks) runs.set(id, [b]);
+  for (const [id, n, t, v] of raw.rows) {
+    const r = decodePart(rawPart({ n, t, v }), request.grid, true);
+    const prior = runs.get(id);
+    if (prior === undefined) runs.set(id, [r]);
+    else prior.push(r);
+  }
 }
