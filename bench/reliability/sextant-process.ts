@@ -30,10 +30,15 @@ export interface StartOptions {
   readyTimeoutMs?: number;
 }
 
+/** Node options per command, as compose/compose.yaml runs each service (a test holds them equal). */
+export const NODE_FLAGS: Readonly<Partial<Record<StartOptions['command'], readonly string[]>>> = {
+  api: ['--max-semi-space-size=16'],
+};
+
 /** Spawns `node cli/src/main.ts <command>` with `env` on top of this process's PATH and HOME only. */
 export async function startSextant(options: StartOptions): Promise<SextantProcess> {
   const lines = options.lines ?? [];
-  const child = spawn(process.execPath, [MAIN, options.command], {
+  const child = spawn(process.execPath, [...(NODE_FLAGS[options.command] ?? []), MAIN, options.command], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -41,7 +41,25 @@ export interface SoakSample {
   apiP99Ms: number;
   apiRps: number;
   rwAckedPerS: number;
+  /** V8 heap of the Node processes (MiB): used, committed, and the young generation's committed size. */
+  heap?: Record<string, { used: number; total: number; young: number }>;
 }
+
+const MIB = 1048576;
+const gauge = (text: string, name: string, labels = ''): number =>
+  Number(new RegExp(`^${name}${labels.replaceAll('{', '\\{').replaceAll('}', '\\}')} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN) / MIB;
+
+/** The V8 heap figures prom-client's default metrics give for a process. */
+function heapOf(metrics: string): { used: number; total: number; young: number } {
+  return {
+    used: gauge(metrics, 'nodejs_heap_size_used_bytes'),
+    total: gauge(metrics, 'nodejs_heap_size_total_bytes'),
+    young: gauge(metrics, 'nodejs_heap_space_size_total_bytes', '{space="new"}'),
+  };
+}
+
+const heapText = (h: { used: number; total: number; young: number } | undefined): string =>
+  h === undefined ? 'n/a' : `${h.used.toFixed(0)}/${h.total.toFixed(0)} (young ${h.young.toFixed(0)}) MiB`;
 
 export interface SoakResult {
   options: Omit<SoakOptions, 'log'>;
@@ -155,6 +173,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         });
         const age = await storage.pool.query<{ age: number | null }>(`SELECT extract(epoch FROM now() - min(last_seen_at))::float8 AS age FROM servers WHERE address IS NOT NULL`);
         const metrics = await fetch(`${ingesterUrl}/metrics`).then((r) => r.text()).catch(() => '');
+        const apiMetrics = await fetch(`${apiUrl}/metrics`).then((r) => r.text()).catch(() => '');
         const now = Date.now();
         const sample: SoakSample = {
           minute: (now - started) / 60_000,
@@ -173,11 +192,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           apiP99Ms: cannon.latency.p99,
           apiRps: cannon.requests.average,
           rwAckedPerS: ((rw.acked - lastAcked) * 1000) / (now - lastAt),
+          heap: { ingester: heapOf(metrics), api: heapOf(apiMetrics) },
         };
         lastAcked = rw.acked;
         lastAt = now;
         samples.push(sample);
-        log(`t=${sample.minute.toFixed(1)}m load=${sample.load1} rss ingester=${sample.rss.ingester!.toFixed(0)} api=${sample.rss.api!.toFixed(0)} pg=${sample.rss['postgresql (Pss)']!.toFixed(0)} MiB; scrape age ${sample.scrapeAgeS.toFixed(1)}s; buffered ${sample.buffered} (dropped ${sample.dropped}); API p99 ${sample.apiP99Ms} ms at ${sample.apiRps}/s (${cannon.non2xx} non-2xx); rw ${sample.rwAckedPerS.toFixed(0)}/s`);
+        log(`t=${sample.minute.toFixed(1)}m load=${sample.load1} rss ingester=${sample.rss.ingester!.toFixed(0)} api=${sample.rss.api!.toFixed(0)} pg=${sample.rss['postgresql (Pss)']!.toFixed(0)} MiB; scrape age ${sample.scrapeAgeS.toFixed(1)}s; buffered ${sample.buffered} (dropped ${sample.dropped}); API p99 ${sample.apiP99Ms} ms at ${sample.apiRps}/s (${cannon.non2xx} non-2xx); rw ${sample.rwAckedPerS.toFixed(0)}/s; heap api ${heapText(sample.heap?.api)} ingester ${heapText(sample.heap?.ingester)}`);
       }
     } finally {
       await rw.stop();

@@ -34,10 +34,21 @@ function suitesSection(suites: SuitesResult | undefined): string[] {
   return lines;
 }
 
-/** Mean rate of remote-write samples acknowledged per second after the warm-up. */
+/**
+ * Remote-write samples acknowledged per second after the warm-up: each sample's rate covers the time
+ * since the one before, so the rates are weighted by those spans (the last one is often short).
+ */
 export function ackedRate(soak: SoakResult): number {
-  const after = soak.samples.filter((s) => s.minute >= soak.options.warmupMinutes);
-  return after.reduce((a, s) => a + s.rwAckedPerS, 0) / Math.max(1, after.length);
+  let acked = 0;
+  let minutes = 0;
+  for (let i = 1; i < soak.samples.length; i++) {
+    const s = soak.samples[i]!;
+    if (s.minute < soak.options.warmupMinutes) continue;
+    const span = s.minute - soak.samples[i - 1]!.minute;
+    acked += s.rwAckedPerS * span;
+    minutes += span;
+  }
+  return minutes > 0 ? acked / minutes : Number.NaN;
 }
 
 /** Mean CPU use of process `name` between the end of the warm-up and the last sample, in % of one core. */

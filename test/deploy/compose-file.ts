@@ -8,6 +8,7 @@ export const COMPOSE_DIR = path.join(ROOT, 'compose');
 /** A service of compose.yaml, loosely typed: only what the tests read. */
 export interface ComposeService {
   image?: string;
+  entrypoint?: string[];
   command?: string[];
   environment?: Record<string, string | number | boolean | null>;
   healthcheck?: { test?: string[] | string; disable?: boolean };

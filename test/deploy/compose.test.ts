@@ -9,6 +9,7 @@ import { Ajv } from 'ajv';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { COMPOSE_DIR, composeText, envExample, filledEnv, interpolate, loadCompose, referencedInValues, volumeParts } from './compose-file.ts';
+import { NODE_FLAGS } from '../../bench/reliability/sextant-process.ts';
 import { GRAFANA_DIR, loadProvisioning } from './dashboards.ts';
 
 // Must-show 3 (static part): compose.yaml is valid Compose, wired consistently, and every file it
@@ -63,6 +64,15 @@ describe('compose.yaml', () => {
     // The database has TimescaleDB, so Grafana gets the TimescaleDB variant of its data source (§6.3).
     expect(compose.services.migrate!.environment?.SEXTANT_TIMESCALEDB).toBe('require');
     expect(compose.services.grafana!.volumes).toContain('../grafana/provisioning/postgres/timescaledb.yaml:/etc/grafana/provisioning/datasources/sextant-postgres.yaml:ro');
+  });
+
+  it("runs each Sextant service with the image's entry point, and the Node options the soak measured it with", () => {
+    const dockerfile = readFileSync(path.join(COMPOSE_DIR, '..', 'Dockerfile'), 'utf8');
+    const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
+    for (const [name, s] of sextantServices) {
+      const command = s.command?.[0] as keyof typeof NODE_FLAGS;
+      expect(s.entrypoint ?? entrypoint, name).toEqual([entrypoint[0], ...(NODE_FLAGS[command] ?? []), ...entrypoint.slice(1)]);
+    }
   });
 
   it('gives every long-running service a health check, and one-shot jobs a stated reason', () => {
