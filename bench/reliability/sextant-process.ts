@@ -33,6 +33,7 @@ export interface StartOptions {
 /** Node options per command, as compose/compose.yaml runs each service (a test holds them equal). */
 export const NODE_FLAGS: Readonly<Partial<Record<StartOptions['command'], readonly string[]>>> = {
   api: ['--max-semi-space-size=16'],
+  ingester: ['--no-allocation-site-pretenuring'],
 };
 
 /** Spawns `node cli/src/main.ts <command>` with `env` on top of this process's PATH and HOME only. */
