@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-allocation-site-pretenuring
 // The `sextant` command: the one process entry point of every Sextant service.
 import { Command } from 'commander';
 
