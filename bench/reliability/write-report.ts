@@ -10,13 +10,25 @@ export const REPORT = path.resolve(import.meta.dirname, '../../docs/reliability.
 
 const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
-/** RSS growth of one process after warm-up: mean of the last two samples over the first sample past warm-up. */
+/**
+ * RSS growth of one process after warm-up: the peak of the last third of the samples past warm-up
+ * over the peak of the first third. A garbage-collected heap makes RSS a sawtooth (the ingester's
+ * swings by a third between full collections), so one sample lands anywhere between its floor and
+ * its peak; a leak raises the peaks.
+ */
 export function growth(soak: SoakResult, name: string): number {
-  const after = soak.samples.filter((s) => s.minute >= soak.options.warmupMinutes);
-  if (after.length < 2) return Number.NaN;
-  const first = after[0]!.rss[name]!;
-  const tail = after.slice(-2).map((s) => s.rss[name]!);
-  return ((tail.reduce((a, b) => a + b, 0) / tail.length - first) / first) * 100;
+  const after = soak.samples.filter((s) => s.minute >= soak.options.warmupMinutes).map((s) => s.rss[name]!);
+  if (after.length < 3) return Number.NaN;
+  const third = Math.floor(after.length / 3);
+  const first = Math.max(...after.slice(0, third));
+  const last = Math.max(...after.slice(-third));
+  return ((last - first) / first) * 100;
+}
+
+/** Lowest and highest RSS of one process after warm-up. */
+function rssRange(soak: SoakResult, name: string): [number, number] {
+  const after = soak.samples.filter((s) => s.minute >= soak.options.warmupMinutes).map((s) => s.rss[name]!);
+  return [Math.min(...after), Math.max(...after)];
 }
 
 function suitesSection(suites: SuitesResult | undefined): string[] {
@@ -91,7 +103,8 @@ function soakSection(soak: SoakResult | undefined): string[] {
     `| API latency p99 per window after warm-up, median / worst | ${f(p99s[Math.floor(p99s.length / 2)] ?? Number.NaN, 0)} ms / ${f(p99s.at(-1) ?? Number.NaN, 0)} ms |`,
     `| oldest last scrape over all servers, worst after warm-up | ${f(Math.max(...after.map((s) => s.scrapeAgeS)))} s |`,
     `| ingester disk-buffer batches, worst / dropped when full (scrapes lost) | ${Math.max(...soak.samples.map((s) => s.buffered))} / ${soak.samples.at(-1)?.dropped ?? 'n/a'} |`,
-    ...names.map((n) => `| ${n} memory growth after ${o.warmupMinutes} min warm-up (${n === 'postgresql (Pss)' ? 'shared buffers filling up as pages are first read; no target' : 'target < 10 %'}) | ${f(growth(soak, n))} % |`),
+    ...names.map((n) => `| ${n} memory growth after ${o.warmupMinutes} min warm-up, peak of the last third over peak of the first (${n === 'postgresql (Pss)' ? 'shared buffers filling up as pages are first read; no target' : 'target < 10 %'}) | ${f(growth(soak, n))} % |`),
+    ...names.map((n) => `| ${n} memory after warm-up, lowest – highest | ${rssRange(soak, n).map((x) => f(x, 0)).join(' – ')} MiB |`),
     ...names.filter((n) => soak.samples[0]?.cpu?.[n] !== undefined).map((n) => `| ${n.replace(' (Pss)', '')} CPU after warm-up, mean (100 % = one core) | ${f(cpuShare(soak, n), 0)} % |`),
     '',
     'Over time (one row per sample window; memory in MiB: RSS, PostgreSQL as the Pss sum of its processes):',
