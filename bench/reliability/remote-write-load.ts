@@ -1,6 +1,8 @@
 // Remote-write at a fixed rate, as a Prometheus with `series` series and a 1 s scrape interval would
 // send it: every second, one sample of every series, in requests of 2000 samples, `shards` in flight.
 // A request is retried until 2xx (Prometheus's behaviour on 5xx); only 2xx counts as acknowledged.
+// A second whose requests are not all answered within it delays the next ones, which are then sent
+// at once, as Prometheus's queues do; only past MAX_BACKLOG_S behind are the missed seconds dropped.
 import { compress, v1Bytes } from '../../ingester/test/remote-write-requests.ts';
 import type { TestSeries } from '../../ingester/test/remote-write-requests.ts';
 import { seriesLabels } from '../scenarios/remote-write-workload.ts';
@@ -11,17 +13,20 @@ export interface RemoteWriteLoad {
   retries: number;
   /** Seconds whose samples were not all sent within that second (the sender fell behind). */
   lateSeconds: number;
+  /** Seconds never sent: the sender was more than MAX_BACKLOG_S behind. */
+  droppedSeconds: number;
   latencies: number[];
   stop(): Promise<void>;
 }
 
 const HEADERS = { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' };
 const PER_REQUEST = 2000;
+export const MAX_BACKLOG_S = 30;
 
 export function startRemoteWriteLoad(options: { url: string; series: number; shards: number; prefix: string }): RemoteWriteLoad {
   const labels = Array.from({ length: options.series }, (_, i) => seriesLabels(options.prefix, i));
   let running = true;
-  const state = { sent: 0, acked: 0, retries: 0, lateSeconds: 0, latencies: [] as number[] };
+  const state = { sent: 0, acked: 0, retries: 0, lateSeconds: 0, droppedSeconds: 0, latencies: [] as number[] };
   const post = async (body: Buffer, samples: number) => {
     for (let attempt = 0; attempt < 100; attempt++) {
       const started = performance.now();
@@ -63,8 +68,12 @@ export function startRemoteWriteLoad(options: { url: string; series: number; sha
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       else {
         state.lateSeconds++;
-        // Fallen behind: skip to the current second, as a sender with a full queue drops the oldest.
-        second = Math.floor(Date.now() / 1000) * 1000;
+        // Far behind: skip to the current second, as a sender whose queue is full drops the oldest.
+        const now = Math.floor(Date.now() / 1000) * 1000;
+        if (now - second > MAX_BACKLOG_S * 1000) {
+          state.droppedSeconds += (now - second) / 1000;
+          second = now;
+        }
       }
     }
   };

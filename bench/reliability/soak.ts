@@ -72,6 +72,7 @@ export interface SoakResult {
   rwStored: number;
   rwRetries: number;
   rwLateSeconds: number;
+  rwDroppedSeconds: number;
   rwLatencyP99Ms: number;
   scrapedStored: number;
   servers: number;
@@ -222,6 +223,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       rwStored: Number(stored.rows[0]!.rw),
       rwRetries: rw.retries,
       rwLateSeconds: rw.lateSeconds,
+      rwDroppedSeconds: rw.droppedSeconds,
       rwLatencyP99Ms: quantile(rw.latencies, 0.99),
       scrapedStored: Number(stored.rows[0]!.scraped),
       servers: Number(stored.rows[0]!.servers),

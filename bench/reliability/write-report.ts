@@ -3,6 +3,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { MAX_BACKLOG_S } from './remote-write-load.ts';
 import type { SoakResult } from './soak.ts';
 import type { SuitesResult } from './run-suites.ts';
 
@@ -81,7 +82,7 @@ function soakSection(soak: SoakResult | undefined): string[] {
   const p99s = after.map((s) => s.apiP99Ms).sort((a, b) => a - b);
   const lines = [
     `${o.exporters} simulated node_exporters (507 samples each, node_exporter 1.5's own body) scraped every ${o.scrapeIntervalS} s ` +
-      `(${f((o.exporters * 512) / o.scrapeIntervalS, 0)} samples/s with the report series) plus remote-write of ${o.rate} series once a second, ` +
+      `(${f((o.exporters * 512) / o.scrapeIntervalS, 0)} samples/s with the report series) plus remote-write of ${o.rate} series once a second (4 requests in flight; seconds answered late are caught up at once, as Prometheus's queues do, and only more than ${MAX_BACKLOG_S} s behind would seconds be dropped), ` +
       `for ${f(soak.samples.at(-1)?.minute ?? 0)} min, on ${os.cpus().length} cores shared with other work: load average ${f(Math.min(...loads))}–${f(Math.max(...loads))} (median ${f(loads.sort((a, b) => a - b)[Math.floor(loads.length / 2)] ?? Number.NaN)}) during the run.`,
     '',
     'API traffic meanwhile (autocannon, 40 requests/s offered over 4 connections, as a logged-in admin): the fleet list ' +
@@ -97,7 +98,7 @@ function soakSection(soak: SoakResult | undefined): string[] {
     `| remote-write samples sent / acknowledged / stored | ${soak.rwSent} / ${soak.rwAcked} / ${soak.rwStored} |`,
     `| acknowledged remote-write samples missing | ${soak.rwAcked - Math.min(soak.rwAcked, soak.rwStored)} |`,
     `| remote-write acknowledged rate after warm-up, mean | ${f(ackedRate(soak), 0)} samples/s (offered ${o.rate}) |`,
-    `| remote-write retries (5xx or no answer) / seconds the sender fell behind | ${soak.rwRetries} / ${soak.rwLateSeconds} |`,
+    `| remote-write retries (5xx or no answer) / seconds sent late (caught up after) / seconds dropped (over ${MAX_BACKLOG_S} s behind) | ${soak.rwRetries} / ${soak.rwLateSeconds} / ${soak.rwDroppedSeconds} |`,
     `| PostgreSQL WAL written / checkpoints (by checkpoint_timeout / requested as max_wal_size filled) | ${f(soak.walMiB / 1024, 1)} GiB / ${soak.checkpointsTimed} / ${soak.checkpointsRequested} |`,
     `| remote-write request latency p99 (2000 samples) | ${f(soak.rwLatencyP99Ms, 0)} ms |`,
     `| API latency p99 per window after warm-up, median / worst | ${f(p99s[Math.floor(p99s.length / 2)] ?? Number.NaN, 0)} ms / ${f(p99s.at(-1) ?? Number.NaN, 0)} ms |`,
