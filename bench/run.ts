@@ -34,6 +34,15 @@ export function toMarkdown(results: { scenario: Scenario; result: ScenarioResult
   return lines.join('\n');
 }
 
+// Ctrl-C or SIGTERM aborts the running scenario, which stops what it started (processes, databases,
+// temporary directories) before the bench exits; a second signal exits at once.
+const stopped = new AbortController();
+function stop(): void {
+  if (stopped.signal.aborted) process.exit(130);
+  console.error('stopping: the scenario cleans up (a second signal exits at once)');
+  stopped.abort(new Error('the bench was stopped'));
+}
+
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const chosen = wanted.length === 0 ? scenarios : scenarios.filter((s) => wanted.includes(s.name));
@@ -42,7 +51,9 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const signal = AbortSignal.timeout(BUDGET_MS);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  const signal = AbortSignal.any([AbortSignal.timeout(BUDGET_MS), stopped.signal]);
   const done: { scenario: Scenario; result: ScenarioResult }[] = [];
   for (const scenario of chosen) {
     console.error(`# ${scenario.name}: ${scenario.description}`);
@@ -64,4 +75,8 @@ async function main(): Promise<void> {
   process.stdout.write(md);
 }
 
-await main();
+await main().catch((err: unknown) => {
+  if (!stopped.signal.aborted) throw err;
+  console.error('stopped');
+  process.exitCode = 130;
+});

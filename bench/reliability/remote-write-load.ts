@@ -28,7 +28,8 @@ export function startRemoteWriteLoad(options: { url: string; series: number; sha
   let running = true;
   const state = { sent: 0, acked: 0, retries: 0, lateSeconds: 0, droppedSeconds: 0, latencies: [] as number[] };
   const post = async (body: Buffer, samples: number) => {
-    for (let attempt = 0; attempt < 100; attempt++) {
+    // Retries stop with the load: a stopped soak does not wait for a receiver that went away.
+    for (let attempt = 0; attempt < 100 && (attempt === 0 || running); attempt++) {
       const started = performance.now();
       const status = await fetch(`${options.url}/api/v1/write`, { method: 'POST', body, headers: HEADERS, signal: AbortSignal.timeout(30_000) })
         .then(async (res) => {
@@ -57,7 +58,7 @@ export function startRemoteWriteLoad(options: { url: string; series: number; sha
         queue.push({ body: compress(v1Bytes(series)), samples: series.length });
       }
       const workers = Array.from({ length: options.shards }, async () => {
-        for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+        for (let item = queue.shift(); item !== undefined && running; item = queue.shift()) {
           state.sent += item.samples;
           await post(item.body, item.samples);
         }

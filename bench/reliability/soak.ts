@@ -23,6 +23,8 @@ export interface SoakOptions {
   rate: number;
   sampleEveryMs: number;
   log: (line: string) => void;
+  /** Ends the soak early (it stops what it started, and reports nothing). */
+  signal?: AbortSignal;
 }
 
 /** One row of the time series: minute since start and what was measured then. */
@@ -62,7 +64,7 @@ const heapText = (h: { used: number; total: number; young: number } | undefined)
   h === undefined ? 'n/a' : `${h.used.toFixed(0)}/${h.total.toFixed(0)} (young ${h.young.toFixed(0)}) MiB`;
 
 export interface SoakResult {
-  options: Omit<SoakOptions, 'log'>;
+  options: Omit<SoakOptions, 'log' | 'signal'>;
   samples: SoakSample[];
   scrapes: number;
   scrapeGapP50S: number;
@@ -157,6 +159,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       let lastAcked = 0;
       let lastAt = Date.now();
       while (Date.now() < end) {
+        options.signal?.throwIfAborted();
         // API traffic for most of the window: servers list, PromQL over the scraped data, alerts.
         const window = Math.max(5, Math.min(options.sampleEveryMs, end - Date.now()) / 1000 - 3);
         const cannon = await autocannon({

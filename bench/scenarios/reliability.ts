@@ -13,7 +13,7 @@ const env = (name: string, fallback: number) => Number(process.env[name] ?? fall
 export const reliabilityScenario: Scenario = {
   name: 'reliability',
   description: 'faults, fuzzing and security checks, then a soak: 1000 simulated exporters at 15 s plus 50k samples/s of remote-write for 10 minutes',
-  async run({ log }) {
+  async run({ log, signal }) {
     const startedAt = new Date();
     const suites: SuitesResult | undefined = process.env.SOAK_SUITES === '0' ? undefined : await runSuites(log);
     const minutes = env('SOAK_MINUTES', 10);
@@ -27,6 +27,7 @@ export const reliabilityScenario: Scenario = {
             rate: env('SOAK_RW_RATE', 50_000),
             sampleEveryMs: env('SOAK_SAMPLE_EVERY', 30) * 1000,
             log,
+            signal,
           })
         : undefined;
     await writeReport({ suites, soak, startedAt, append: process.env.SOAK_APPEND === '1' });
