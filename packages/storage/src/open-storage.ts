@@ -35,11 +35,14 @@ export interface Storage {
 // reset (DISCARD ALL) keeps them.
 const SESSION_OPTIONS = '-c DateStyle=ISO -c IntervalStyle=postgres';
 
-/** `url` with SESSION_OPTIONS added to its `options` parameter (kept when it has its own). */
+/**
+ * `url` with SESSION_OPTIONS added after its own `options` (kept), so a DateStyle or IntervalStyle
+ * the URL sets cannot override them: of two `-c` for one setting, the later wins.
+ */
 export function withSessionOptions(url: string): string {
   const parsed = new URL(url);
   const own = parsed.searchParams.get('options');
-  parsed.searchParams.set('options', own === null || own === '' ? SESSION_OPTIONS : `${SESSION_OPTIONS} ${own}`);
+  parsed.searchParams.set('options', own === null || own === '' ? SESSION_OPTIONS : `${own} ${SESSION_OPTIONS}`);
   return parsed.toString();
 }
 

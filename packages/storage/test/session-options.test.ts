@@ -10,13 +10,13 @@ import type { Storage } from '../src/index.ts';
 const log = createLogger({ level: 'silent' });
 
 describe('withSessionOptions', () => {
-  it('adds the session settings to the URL, before any options of its own', () => {
+  it('adds the session settings to the URL, after any options of its own', () => {
     const plain = new URL(withSessionOptions('postgres://u:p@db.example:5432/sextant?sslmode=require'));
     expect(plain.searchParams.get('options')).toBe('-c DateStyle=ISO -c IntervalStyle=postgres');
     expect(plain.searchParams.get('sslmode')).toBe('require');
     expect(`${plain.username}:${plain.password}@${plain.host}${plain.pathname}`).toBe('u:p@db.example:5432/sextant');
     const own = new URL(withSessionOptions('postgres://u@db/s?options=-c%20statement_timeout%3D5s'));
-    expect(own.searchParams.get('options')).toBe('-c DateStyle=ISO -c IntervalStyle=postgres -c statement_timeout=5s');
+    expect(own.searchParams.get('options')).toBe('-c statement_timeout=5s -c DateStyle=ISO -c IntervalStyle=postgres');
   });
 });
 
@@ -35,6 +35,18 @@ describe.each(testBackends())('timestamps and intervals on $name, whatever DateS
   afterAll(async () => {
     await storage?.close();
     await database?.drop();
+  });
+
+  it('keeps ISO when the URL itself asks for another DateStyle', async () => {
+    const url = new URL(database.url);
+    url.searchParams.set('options', '-c DateStyle=SQL,DMY');
+    const own = await openStorage({ url: url.toString(), log, ...backend.poolLimits });
+    try {
+      const row = (await own.pool.query<{ t: Date }>(`SELECT TIMESTAMPTZ '2026-03-04 05:06:07Z' AS t`)).rows[0]!;
+      expect(row.t).toEqual(new Date('2026-03-04T05:06:07Z'));
+    } finally {
+      await own.close();
+    }
   });
 
   it('reads them as the client expects on both pools, also after a session reset', async () => {
