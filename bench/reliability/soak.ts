@@ -43,16 +43,23 @@ export interface SoakSample {
   apiP99Ms: number;
   apiRps: number;
   rwAckedPerS: number;
-  /** V8 heap of the Node processes (MiB): used, committed, and the young generation's committed size. */
-  heap?: Record<string, { used: number; total: number; young: number }>;
+  /** V8 heap of the Node processes. */
+  heap?: Record<string, HeapFigures>;
 }
 
 const MIB = 1048576;
 const gauge = (text: string, name: string, labels = ''): number =>
   Number(new RegExp(`^${name}${labels.replaceAll('{', '\\{').replaceAll('}', '\\}')} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN) / MIB;
 
+/** A Node process's V8 heap in MiB: used, committed, and the young generation's committed size. */
+export interface HeapFigures {
+  used: number;
+  total: number;
+  young: number;
+}
+
 /** The V8 heap figures prom-client's default metrics give for a process. */
-function heapOf(metrics: string): { used: number; total: number; young: number } {
+function heapOf(metrics: string): HeapFigures {
   return {
     used: gauge(metrics, 'nodejs_heap_size_used_bytes'),
     total: gauge(metrics, 'nodejs_heap_size_total_bytes'),
@@ -60,7 +67,7 @@ function heapOf(metrics: string): { used: number; total: number; young: number }
   };
 }
 
-const heapText = (h: { used: number; total: number; young: number } | undefined): string =>
+const heapText = (h: HeapFigures | undefined): string =>
   h === undefined ? 'n/a' : `${h.used.toFixed(0)}/${h.total.toFixed(0)} (young ${h.young.toFixed(0)}) MiB`;
 
 export interface SoakResult {
