@@ -51,5 +51,6 @@ USER node
 VOLUME ["/var/lib/sextant"]
 # API, ingester, bridge, exporter, embedded MQTT broker (ARCHITECTURE.md).
 EXPOSE 8080 9201 9095 9464 1883
-ENTRYPOINT ["node", "cli/src/main.ts"]
+# Node options as the `sextant` shebang has them (see bench/reliability/sextant-process.ts).
+ENTRYPOINT ["node", "--no-allocation-site-pretenuring", "cli/src/main.ts"]
 CMD ["up"]

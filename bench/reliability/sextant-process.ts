@@ -30,16 +30,23 @@ export interface StartOptions {
   readyTimeoutMs?: number;
 }
 
-/** Node options per command, as compose/compose.yaml runs each service (a test holds them equal). */
-export const NODE_FLAGS: Readonly<Partial<Record<StartOptions['command'], readonly string[]>>> = {
-  api: ['--max-semi-space-size=16'],
-  ingester: ['--no-allocation-site-pretenuring'],
-};
+/**
+ * Node options every Sextant process starts with: the `sextant` shebang, the npm scripts and the
+ * image's entry point carry them (test/deploy/compose.test.ts holds them equal). Without
+ * allocation-site pretenuring a remote-write request's objects, alive until its COMMIT, are not
+ * allocated where only a full collection frees them.
+ */
+export const SEXTANT_NODE_FLAGS: readonly string[] = ['--no-allocation-site-pretenuring'];
+
+/** Node options of one command, as compose/compose.yaml runs it: the API's young generation is bounded. */
+export function nodeFlags(command: StartOptions['command']): string[] {
+  return [...SEXTANT_NODE_FLAGS, ...(command === 'api' ? ['--max-semi-space-size=16'] : [])];
+}
 
 /** Spawns `node cli/src/main.ts <command>` with `env` on top of this process's PATH and HOME only. */
 export async function startSextant(options: StartOptions): Promise<SextantProcess> {
   const lines = options.lines ?? [];
-  const child = spawn(process.execPath, [...(NODE_FLAGS[options.command] ?? []), MAIN, options.command], {
+  const child = spawn(process.execPath, [...nodeFlags(options.command), MAIN, options.command], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

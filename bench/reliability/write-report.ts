@@ -18,7 +18,7 @@ const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '
  * its peak; a leak raises the peaks.
  */
 export function growth(soak: SoakResult, name: string): number {
-  const after = soak.samples.filter((s) => s.minute >= soak.options.warmupMinutes).map((s) => s.rss[name]!);
+  const after = rssAfterWarmup(soak, name);
   if (after.length < 3) return Number.NaN;
   const third = Math.floor(after.length / 3);
   const first = Math.max(...after.slice(0, third));
@@ -28,8 +28,13 @@ export function growth(soak: SoakResult, name: string): number {
 
 /** Lowest and highest RSS of one process after warm-up. */
 function rssRange(soak: SoakResult, name: string): [number, number] {
-  const after = soak.samples.filter((s) => s.minute >= soak.options.warmupMinutes).map((s) => s.rss[name]!);
+  const after = rssAfterWarmup(soak, name);
   return [Math.min(...after), Math.max(...after)];
+}
+
+/** One process's RSS readings from the end of the warm-up on. */
+function rssAfterWarmup(soak: SoakResult, name: string): number[] {
+  return soak.samples.filter((s) => s.minute >= soak.options.warmupMinutes).map((s) => s.rss[name]!);
 }
 
 function suitesSection(suites: SuitesResult | undefined): string[] {

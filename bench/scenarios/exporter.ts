@@ -9,6 +9,7 @@ import { stopChild, waitForHttp } from '@sextant/testkit/process';
 import { NODE_EXPORTER, NODE_EXPORTER_UPSTREAM_ARGS, startNodeExporter } from '../../exporter/test/peers.ts';
 import type { Measurement, Scenario, ScenarioResult } from '../scenario.ts';
 import { cpuSeconds } from '../cpu-seconds.ts';
+import { SEXTANT_NODE_FLAGS } from '../reliability/sextant-process.ts';
 import { quantile } from '../quantile.ts';
 
 // Scrapes per exporter and format; with the warm-up, 2 × (280 + 10) = 580 scrapes per exporter.
@@ -62,7 +63,7 @@ function pssMiB(pid: number): number {
 
 async function startSextant(signal: AbortSignal, compileCache: string): Promise<{ url: string; child: ChildProcess }> {
   const main = path.join(import.meta.dirname, 'exporter-main.ts');
-  const child = spawn(process.execPath, [...EXPORTER_NODE_FLAGS, main], {
+  const child = spawn(process.execPath, [...SEXTANT_NODE_FLAGS, ...EXPORTER_NODE_FLAGS, main], {
     env: { ...process.env, ...EXPORTER_ENV, NODE_COMPILE_CACHE: compileCache, EXPORTER_PORT: '0', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
     signal,
@@ -144,7 +145,7 @@ export const exporterScenario: Scenario = {
       const version = /version ([\d.]+)/.exec(spawnSync(NODE_EXPORTER, ['--version'], { encoding: 'utf8' }).stdout)?.[1];
       return {
         peer: `node_exporter ${version ?? '(Debian)'}`,
-        method: `Both on this host, node_exporter with upstream default exclusions (same devices and mounts as Sextant); ${measured} scrapes each per format after ${WARMUP} warm-up, alternating exporters and formats, all with gzip. Plain latency rows: Prometheus 2.42's Accept (Sextant answers OpenMetrics, node_exporter 1.5 text 0.0.4); "(text 0.0.4)" rows: \`Accept: text/plain;version=0.0.4\`, both answer text. CPU per scrape over all measured scrapes of both formats, from /proc/<pid>/stat; RSS = VmRSS and PSS = Pss of /proc/<pid>/smaps_rollup at the end. Sextant runs as \`${Object.entries(EXPORTER_ENV).map(([k, v]) => `${k}=${v}`).join(' ')} node ${EXPORTER_NODE_FLAGS.join(' ')}\` on TypeScript sources with a warm NODE_COMPILE_CACHE (its second start), as the systemd unit runs it.`,
+        method: `Both on this host, node_exporter with upstream default exclusions (same devices and mounts as Sextant); ${measured} scrapes each per format after ${WARMUP} warm-up, alternating exporters and formats, all with gzip. Plain latency rows: Prometheus 2.42's Accept (Sextant answers OpenMetrics, node_exporter 1.5 text 0.0.4); "(text 0.0.4)" rows: \`Accept: text/plain;version=0.0.4\`, both answer text. CPU per scrape over all measured scrapes of both formats, from /proc/<pid>/stat; RSS = VmRSS and PSS = Pss of /proc/<pid>/smaps_rollup at the end. Sextant runs as \`${Object.entries(EXPORTER_ENV).map(([k, v]) => `${k}=${v}`).join(' ')} node ${[...SEXTANT_NODE_FLAGS, ...EXPORTER_NODE_FLAGS].join(' ')}\` on TypeScript sources with a warm NODE_COMPILE_CACHE (its second start), as the systemd unit runs it.`,
         measurements,
       };
     } finally {

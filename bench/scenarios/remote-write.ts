@@ -12,7 +12,7 @@ import { createLogger } from '@sextant/log';
 import { migrate, openStorage, startEmbeddedPostgres } from '@sextant/storage';
 import { createServerDatabase, startPgliteTimescale } from '@sextant/testkit';
 import { findPeer, freePort, stopChild, waitForHttp } from '@sextant/testkit/process';
-import { NODE_FLAGS } from '../reliability/sextant-process.ts';
+import { nodeFlags } from '../reliability/sextant-process.ts';
 import type { Measurement, Scenario, ScenarioResult } from '../scenario.ts';
 import { buildWorkload, seriesLabels, seriesValues } from './remote-write-workload.ts';
 import type { Workload } from './remote-write-workload.ts';
@@ -116,7 +116,7 @@ async function firstLine(child: ChildProcess, what: string): Promise<string> {
 }
 
 async function startSextant(databaseUrl: string): Promise<Target & { refresh(): Promise<void>; close(): Promise<void> }> {
-  const child = spawn(process.execPath, [...(NODE_FLAGS.ingester ?? []), path.join(import.meta.dirname, 'remote-write-main.ts')], {
+  const child = spawn(process.execPath, [...nodeFlags('ingester'), path.join(import.meta.dirname, 'remote-write-main.ts')], {
     env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

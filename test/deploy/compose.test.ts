@@ -9,7 +9,7 @@ import { Ajv } from 'ajv';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { COMPOSE_DIR, composeText, envExample, filledEnv, interpolate, loadCompose, referencedInValues, volumeParts } from './compose-file.ts';
-import { NODE_FLAGS } from '../../bench/reliability/sextant-process.ts';
+import { nodeFlags, SEXTANT_NODE_FLAGS } from '../../bench/reliability/sextant-process.ts';
 import { GRAFANA_DIR, loadProvisioning } from './dashboards.ts';
 
 // Must-show 3 (static part): compose.yaml is valid Compose, wired consistently, and every file it
@@ -66,13 +66,18 @@ describe('compose.yaml', () => {
     expect(compose.services.grafana!.volumes).toContain('../grafana/provisioning/postgres/timescaledb.yaml:/etc/grafana/provisioning/datasources/sextant-postgres.yaml:ro');
   });
 
-  it("runs each Sextant service with the image's entry point, and the Node options the soak measured it with", () => {
-    const dockerfile = readFileSync(path.join(COMPOSE_DIR, '..', 'Dockerfile'), 'utf8');
+  it('runs every Sextant process with the Node options the benches measured: image, services, shebang, npm scripts', () => {
+    const root = path.join(COMPOSE_DIR, '..');
+    const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
     const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
+    expect(entrypoint).toEqual(['node', ...SEXTANT_NODE_FLAGS, 'cli/src/main.ts']);
     for (const [name, s] of sextantServices) {
-      const command = s.command?.[0] as keyof typeof NODE_FLAGS;
-      expect(s.entrypoint ?? entrypoint, name).toEqual([entrypoint[0], ...(NODE_FLAGS[command] ?? []), ...entrypoint.slice(1)]);
+      const command = s.command?.[0] as Parameters<typeof nodeFlags>[0];
+      expect(s.entrypoint ?? entrypoint, name).toEqual(['node', ...nodeFlags(command), 'cli/src/main.ts']);
     }
+    expect(readFileSync(path.join(root, 'cli/src/main.ts'), 'utf8').split('\n')[0]).toBe(`#!/usr/bin/env -S node ${SEXTANT_NODE_FLAGS.join(' ')}`);
+    const scripts = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect([scripts.start, scripts.sextant]).toEqual(['exec cli/src/main.ts up', 'exec cli/src/main.ts']);
   });
 
   it('gives every long-running service a health check, and one-shot jobs a stated reason', () => {

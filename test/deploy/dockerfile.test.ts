@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SEXTANT_NODE_FLAGS } from '../../bench/reliability/sextant-process.ts';
 import { loadCompose } from './compose-file.ts';
 import { ROOT } from './dashboards.ts';
 
@@ -68,7 +69,7 @@ describe('Dockerfile', () => {
     expect(users.length).toBeGreaterThan(0);
     expect(users.at(-1)).not.toMatch(/^(root|0)(:|$)/);
     const entrypoint = final.body.find((i) => i.op === 'ENTRYPOINT')!;
-    expect(JSON.parse(entrypoint.args)).toEqual(['node', 'cli/src/main.ts']);
+    expect(JSON.parse(entrypoint.args)).toEqual(['node', ...SEXTANT_NODE_FLAGS, 'cli/src/main.ts']);
     expect(existsSync(path.join(ROOT, 'cli/src/main.ts'))).toBe(true);
     // Instructions after USER run unprivileged; root work (mkdir, chown) comes before it.
     const userAt = final.body.findIndex((i) => i.op === 'USER');
