@@ -14,6 +14,7 @@ import { seedApiData } from '../api-seed.ts';
 import type { SeededDatabase } from '../api-seed.ts';
 import type { Measurement, Scenario, ScenarioResult } from '../scenario.ts';
 import { cpuSeconds } from '../cpu-seconds.ts';
+import { nodeFlags } from '../reliability/sextant-process.ts';
 import { quantile } from '../quantile.ts';
 
 const HISTORY_SERVERS = 100;
@@ -125,7 +126,8 @@ export const apiScenario: Scenario = {
 
       const apiPort = await freePort();
       api = await spawnService(
-        [path.join(import.meta.dirname, '../../cli/src/main.ts'), 'api'],
+        // With the Node options the API runs with in production (the shebang's, compose's).
+        [...nodeFlags('api'), path.join(import.meta.dirname, '../../cli/src/main.ts'), 'api'],
         { DATABASE_URL: seeded.url, JWT_SECRET: secret, API_PORT: String(apiPort), API_HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEXTANT_DATA_DIR: dataDir, SEXTANT_TIMESCALEDB: 'off', MQTT_PORT: '0' },
         apiPort,
         signal,
@@ -181,7 +183,7 @@ export const apiScenario: Scenario = {
       ];
       return {
         peer: `the issue's budgets (latency rows) and a bare node:http server (requests/s), Node ${process.version}`,
-        method: `\`sextant api\` on a fresh database with ${seeded.snapshots} snapshots (${HISTORY_SERVERS} servers × ${DAYS} days at 1 minute, rolled up; ${FLEET} servers in all), PostgreSQL at loopback. Latency: ${REQUESTS} sequential authenticated GETs over keep-alive after ${WARMUP} warm-up (30-day range with the default budget of 1000 points → ${probe.stepSeconds} s steps from the ${probe.source}; fleet = all ${FLEET} servers with their newest snapshots, ${Math.round(Buffer.byteLength(fleetText) / 1024)} KiB of JSON). CPU per request: user+system time of the API process and its PostgreSQL backends (/proc/<pid>/stat) over those requests, what a request costs on an idle host. Requests/s: autocannon in the bench process, ${CONNECTIONS} connections, ${ROUNDS} alternating ${ROUND_S} s rounds each after a warm-up round, with each server's CPU time per request from /proc/<pid>/stat; both servers in their own process on this host (${os.cpus().length} CPUs, 1-minute load average ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after).`,
+        method: `\`sextant api\` (Node options ${nodeFlags('api').join(' ')}, as in production) on a fresh database with ${seeded.snapshots} snapshots (${HISTORY_SERVERS} servers × ${DAYS} days at 1 minute, rolled up; ${FLEET} servers in all), PostgreSQL at loopback. Latency: ${REQUESTS} sequential authenticated GETs over keep-alive after ${WARMUP} warm-up (30-day range with the default budget of 1000 points → ${probe.stepSeconds} s steps from the ${probe.source}; fleet = all ${FLEET} servers with their newest snapshots, ${Math.round(Buffer.byteLength(fleetText) / 1024)} KiB of JSON). CPU per request: user+system time of the API process and its PostgreSQL backends (/proc/<pid>/stat) over those requests, what a request costs on an idle host. Requests/s: autocannon in the bench process, ${CONNECTIONS} connections, ${ROUNDS} alternating ${ROUND_S} s rounds each after a warm-up round, with each server's CPU time per request from /proc/<pid>/stat; both servers in their own process on this host (${os.cpus().length} CPUs, 1-minute load average ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after).`,
         measurements,
       };
     } finally {

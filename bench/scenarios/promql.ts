@@ -16,6 +16,7 @@ import type { Measurement, Scenario, ScenarioResult } from '../scenario.ts';
 import { loadSextant, samplesPerSeries, writeOpenMetrics } from './promql-seed.ts';
 import type { PromqlBenchData } from './promql-seed.ts';
 import { quantile } from '../quantile.ts';
+import { nodeFlags } from '../reliability/sextant-process.ts';
 
 const HOSTS = 25; // × 4 modes = 100 series
 const DAYS = 30;
@@ -134,7 +135,7 @@ export const promqlScenario: Scenario = {
       const viewer = await storage.pool.query<{ id: string }>(`INSERT INTO users (username, password_hash, role) VALUES ('bench', 'unused', 'viewer') RETURNING id`);
       const token = signAccessToken({ algorithm: 'HS256', signingKey: secret, verifyingKey: secret }, { id: viewer.rows[0]!.id, username: 'bench', role: 'viewer' });
       const apiPort = await freePort();
-      api = spawn(process.execPath, [path.join(import.meta.dirname, '../../cli/src/main.ts'), 'api'], {
+      api = spawn(process.execPath, [...nodeFlags('api'), path.join(import.meta.dirname, '../../cli/src/main.ts'), 'api'], {
         env: { ...process.env, DATABASE_URL: database.url, JWT_SECRET: secret, API_PORT: String(apiPort), API_HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEXTANT_DATA_DIR: dir, SEXTANT_TIMESCALEDB: 'off' },
         stdio: ['ignore', 'ignore', 'inherit'], signal,
       });

@@ -12,8 +12,8 @@ const ALLOW_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE';
 export function createCors(allowed: readonly string[]): (ctx: Context) => boolean {
   const origins = new Set(allowed);
   return (ctx) => {
-    const origin = ctx.get('Origin');
-    if (origin === '') return false;
+    const origin = ctx.req.headers.origin;
+    if (origin === undefined || origin === '') return false;
     ctx.vary('Origin');
     const ok = origins.has(origin);
     if (ok) {
