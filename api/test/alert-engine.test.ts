@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { decodeIngestNotification, INGEST_CHANNEL } from '@sextant/contracts';
 import { createLogger } from '@sextant/log';
 import { migrate, openStorage, runMaintenance } from '@sextant/storage';
 import type { Storage } from '@sextant/storage';
@@ -146,6 +147,36 @@ describe('alert engine on PostgreSQL', () => {
     await storage.pool.query('UPDATE alert_rules SET enabled = false WHERE id = $1', [ruleId]);
     await evaluate(base + 1000);
     expect((await alerts())[0]).toMatchObject({ status: 'resolved' });
+  });
+
+  it('marks a server still up but silent for longer than the lookback unknown, announced on the ingest channel; down stays down', async () => {
+    const listener = await storage.pool.connect();
+    const announced: string[] = [];
+    listener.on('notification', (m) => {
+      if (m.channel === INGEST_CHANNEL) announced.push(...decodeIngestNotification(m.payload ?? '').serverIds);
+    });
+    try {
+      await listener.query(`LISTEN ${INGEST_CHANNEL}`);
+      // Heard from at `base` through remote-write (no exporter address, so never scraped here).
+      const silent = (await storage.pool.query<{ id: string }>(
+        `INSERT INTO servers (name, hostname, status, last_seen_at) VALUES ('rw-1', 'rw-1', 'up', $1) RETURNING id`, [new Date(base)],
+      )).rows[0]!.id;
+      await storage.pool.query(`UPDATE servers SET status = 'down', last_seen_at = $2 WHERE id = $1`, [serverId, new Date(base - 3_600_000)]);
+      const statuses = async () => Object.fromEntries((await storage.pool.query<{ id: string; status: string }>('SELECT id, status FROM servers')).rows.map((r) => [r.id, r.status]));
+      // At exactly the lookback it is still current.
+      await evaluate(base + 300_000);
+      expect(await statuses()).toEqual({ [silent]: 'up', [serverId]: 'down' });
+      await evaluate(base + 301_000);
+      expect(await statuses()).toEqual({ [silent]: 'unknown', [serverId]: 'down' });
+      await waitFor('the change announced', () => Promise.resolve(announced.includes(silent) ? true : undefined));
+      expect(announced).toEqual([silent]);
+      // Heard from again (what the ingester writes for `up` = 1): up, and a later pass leaves it so.
+      await storage.pool.query(`UPDATE servers SET status = 'up', last_seen_at = $2 WHERE id = $1`, [silent, new Date(base + 302_000)]);
+      await evaluate(base + 310_000);
+      expect((await statuses())[silent]).toBe('up');
+    } finally {
+      listener.release();
+    }
   });
 
   it('fires the built-in server-down rule for a server not scraped for longer than its threshold', async () => {

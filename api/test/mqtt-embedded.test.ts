@@ -17,6 +17,7 @@ import {
 import { findPeer, testBackends, waitFor } from '@sextant/testkit';
 import { attachMqttWebSocket, createAlertEvents, mqttConfigSchema, startMqtt } from '../src/mqtt/index.ts';
 import type { AlertEvents, MqttFanout } from '../src/mqtt/index.ts';
+import { markSilentServers } from '../src/servers/mark-silent-servers.ts';
 import { collect, connectClient, log, MosquittoSub, openFleet, signJwt, verifyJwt } from './mqtt-fixture.ts';
 import type { Fleet } from './mqtt-fixture.ts';
 
@@ -244,6 +245,26 @@ describe('MQTT fan-out through the embedded broker', () => {
     const down = await waitForMessage(received, mqttStatusTopic(cache), (m) => (JSON.parse(m.payload) as { status: string }).status === 'down');
     expect(down.retain).toBe(false);
     expect(mqttStatusSchema.parse(JSON.parse(down.payload))).toMatchObject({ serverId: cache, status: 'down' });
+  });
+
+  it('turns the retained status of a server that went silent (up, nothing heard for the lookback) to unknown', async () => {
+    const quiet = await fleet.addServer('rw-quiet', 'up');
+    await fleet.storage.pool.query("UPDATE servers SET last_seen_at = now() - interval '10 minutes' WHERE id = $1", [quiet]);
+    await fleet.commitSnapshot(quiet, new Date(Date.now() - 600_000), 5);
+    await fanout.publisher.idle();
+    const reader = await client({ username: 'token', password: await fleet.token(['mqtt']) });
+    const received = collect(reader);
+    await reader.subscribeAsync(mqttStatusTopic(quiet), { qos: 1 });
+    expect(JSON.parse((await waitForMessage(received, mqttStatusTopic(quiet))).payload)).toMatchObject({ status: 'up' });
+    // What each alert-evaluation pass does first, with its 5-minute lookback.
+    const db = await fleet.storage.pool.connect();
+    try {
+      expect(await markSilentServers(db, Date.now() - 300_000, Date.now())).toEqual([quiet]);
+    } finally {
+      db.release();
+    }
+    const unknown = await waitForMessage(received, mqttStatusTopic(quiet), (m) => (JSON.parse(m.payload) as { status: string }).status === 'unknown');
+    expect(mqttStatusSchema.parse(JSON.parse(unknown.payload))).toMatchObject({ serverId: quiet, status: 'unknown' });
   });
 
   it('delivers a burst of snapshots read at once (more than one batch of socket writes) to every subscriber, each once', async () => {

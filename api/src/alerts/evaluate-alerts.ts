@@ -3,6 +3,7 @@ import type { Logger } from '@sextant/log';
 import { listRules } from '../alert-rules/alert-rule-store.ts';
 import type { AlertRule } from '../alert-rules/alert-rule-schema.ts';
 import type { Engine } from '../promql/engine.ts';
+import { markSilentServers } from '../servers/mark-silent-servers.ts';
 import { observe } from './alert-state.ts';
 import type { Track } from './alert-state.ts';
 import { alertFingerprint, labelsKey } from './fingerprint.ts';
@@ -18,7 +19,10 @@ export interface EvaluateOptions {
   log: Logger;
   /** Evaluation time; default now. */
   nowMs?: number;
-  /** How long a snapshot stays the current value (Prometheus's lookback); default 5 minutes. */
+  /**
+   * How long a snapshot stays the current value (Prometheus's lookback), and how long a server
+   * stays up without an `up` sample before it becomes `unknown`; default 5 minutes.
+   */
   staleMs?: number;
   /** How far back a pass replays snapshots it has not seen (after downtime); default 1 hour. */
   catchUpMs?: number;
@@ -64,7 +68,8 @@ function serverLabels(rule: AlertRule, server: ServerRow): Record<string, string
  * One evaluation pass over every enabled rule, in one transaction: replays the snapshots each
  * server got since the previous pass (so nothing is missed after downtime), observes each current
  * value at `now`, and writes the resulting transitions to `alerts` with a NOTIFY per changed alert
- * (delivered at commit). Returns the ids of alerts whose status changed.
+ * (delivered at commit). Servers silent for longer than the lookback are marked unknown first
+ * (`markSilentServers`). Returns the ids of alerts whose status changed.
  */
 export async function evaluateAlerts(options: EvaluateOptions): Promise<string[]> {
   const { pool } = options;
@@ -90,6 +95,8 @@ export async function evaluateAlerts(options: EvaluateOptions): Promise<string[]
     const servers = (await client.query<ServerRow>(
       `SELECT id, name, address, hostname, labels, (extract(epoch FROM coalesce(last_seen_at, created_at)) * 1000)::float8 AS seen_ms FROM servers`,
     )).rows;
+    // The lookback that makes a snapshot current also bounds how long a silent server stays up.
+    await markSilentServers(client, now - staleMs, now);
     const open = (await client.query<OpenRow>(
       `SELECT id, fingerprint, rule_id, status, (extract(epoch FROM "timestamp") * 1000)::float8 AS start_ms, (extract(epoch FROM fired_at) * 1000)::float8 AS fired_ms, value
        FROM alerts WHERE status IN ('pending', 'firing') AND source <> 'alertmanager' FOR UPDATE`,

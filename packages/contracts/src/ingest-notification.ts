@@ -12,7 +12,8 @@ export const NOTIFY_PAYLOAD_LIMIT = 8000;
 /**
  * "A batch was ingested": the servers whose `metrics_snapshots` rows or `status`/`last_seen_at` it
  * wrote (possibly none, when it carried only samples of other series) and the newest sample time in
- * it, as ISO 8601.
+ * it, as ISO 8601. The API's alert engine sends one too when it marks silent servers `unknown`
+ * (with its evaluation time).
  */
 export const ingestNotificationSchema = z.object({
   serverIds: z.array(z.uuid()),
