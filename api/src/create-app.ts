@@ -56,7 +56,7 @@ export function createApp(options: CreateAppOptions): ApiApp {
     keys: options.keys,
     authenticate: createAuthenticate({ keys: options.keys, pool: storage.pool }),
     refreshTokens: createRefreshTokens({ pool: storage.pool, ttlMs: config.API_REFRESH_TTL }),
-    throttle: createLoginThrottle(options.throttle),
+    throttle: createLoginThrottle(storage.pool, options.throttle),
     refreshTtlMs: config.API_REFRESH_TTL,
   };
 

@@ -156,6 +156,11 @@ describe('login throttling', () => {
     expect((await login('viewer', t.users.viewer.password, '10.1.0.98')).status).toBe(200);
   });
 
+  it('lets only the limit of parallel guesses at one account check a password', async () => {
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => login('guessed', `guess-${i}`, `10.4.0.${i}`)));
+    expect(answers.map((a) => a.status).sort()).toEqual([...Array(3).fill(401), ...Array(9).fill(429)]);
+  });
+
   it('marks the refresh cookie Secure, and sends HSTS, behind an HTTPS proxy', async () => {
     const res = await t.request('/api/auth/login', {
       method: 'POST',

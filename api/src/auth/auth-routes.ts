@@ -61,17 +61,17 @@ export function authRoutes(deps: RouteDeps & { auth: AuthRuntime }): RouteSpec[]
       body: loginBody,
       responses: { 200: { description: 'logged in', schema: tokenPairSchema }, 401: { description: 'wrong username or password' }, 429: { description: 'too many failed attempts' } },
       handler: async ({ ctx, body, log }) => {
-        const wait = auth.throttle.retryAfter(body.username, ctx.ip);
+        const wait = await auth.throttle.attempt(body.username, ctx.ip);
         if (wait > 0) throw new ApiError(429, 'TOO_MANY_REQUESTS', 'too many failed logins, try again later', { headers: { 'Retry-After': String(wait) } });
         const found = await pool.query<UserRow & { password_hash: string }>(`SELECT ${USER_COLUMNS}, password_hash FROM users WHERE username = $1`, [body.username]);
         const row = found.rows[0];
         // verifyPassword runs a full argon2 verification even without a user, so both failures take as long.
         const ok = await verifyPassword(row?.password_hash, body.password);
         if (!ok || row === undefined || row.disabled) {
-          auth.throttle.failed(body.username, ctx.ip);
+          // The attempt was counted up front; a failure leaves it counted.
           throw new ApiError(401, 'INVALID_CREDENTIALS', 'wrong username or password');
         }
-        auth.throttle.succeeded(body.username);
+        await auth.throttle.succeeded(body.username, ctx.ip);
         log.info({ userId: row.id }, 'login');
         return answer(ctx, row, await auth.refreshTokens.issue(row.id));
       },

@@ -46,7 +46,7 @@ describe.each(testBackends())('migrations on $name', (backend) => {
 
   it('takes the path this backend calls for', () => {
     expect(first.caps.timescaledb).toBe(backend.timescaledb);
-    expect(first.applied).toEqual(['0001-core', '0002-timeseries', '0003-rollups', '0004-alerting', '0005-sample-blocks']);
+    expect(first.applied).toEqual(['0001-core', '0002-timeseries', '0003-rollups', '0004-alerting', '0005-sample-blocks', '0006-login-attempts']);
   });
 
   it('creates every contract table', async () => {
@@ -145,7 +145,7 @@ describe.each(testBackends().filter((b) => !b.timescaledb))('storage mode on $na
     const pools = await Promise.all([1, 2, 3].map(() => openStorage({ url: database.url, log, ...backend.poolLimits })));
     try {
       const results = await Promise.all(pools.map((s) => migrate({ pool: s.pool, mode: 'auto', retention, log })));
-      expect(results.flatMap((r) => r.applied).sort()).toEqual(['0001-core', '0002-timeseries', '0003-rollups', '0004-alerting', '0005-sample-blocks']);
+      expect(results.flatMap((r) => r.applied).sort()).toEqual(['0001-core', '0002-timeseries', '0003-rollups', '0004-alerting', '0005-sample-blocks', '0006-login-attempts']);
     } finally {
       await Promise.all(pools.map((s) => s.close()));
       await database.drop();
