@@ -14,9 +14,11 @@ import {
   mqttStatusTopic,
   mqttSystemStatusSchema,
 } from '@sextant/contracts';
+import { hashPassword } from '@sextant/auth';
 import { findPeer, testBackends, waitFor } from '@sextant/testkit';
 import { attachMqttWebSocket, createAlertEvents, mqttConfigSchema, startMqtt } from '../src/mqtt/index.ts';
 import type { AlertEvents, MqttFanout } from '../src/mqtt/index.ts';
+import { createLoginThrottle } from '../src/auth/login-throttle.ts';
 import { markSilentServers } from '../src/servers/mark-silent-servers.ts';
 import { collect, connectClient, log, MosquittoSub, openFleet, signJwt, verifyJwt } from './mqtt-fixture.ts';
 import type { Fleet } from './mqtt-fixture.ts';
@@ -132,6 +134,16 @@ describe('MQTT fan-out through the embedded broker', () => {
 
     it('refuses a wrong password', async () => {
       expect(await refused({ username: fleet.users.viewer.username, password: 'not-the-password' })).toBe(4);
+    });
+
+    it('counts password logins against the login throttle the HTTP login shares: past it, even the right password is refused', async () => {
+      const password = 'mallory-password-1';
+      await fleet.storage.pool.query(`INSERT INTO users (username, password_hash, role) VALUES ('mallory', $1, 'viewer')`, [await hashPassword(password)]);
+      // The API's default: 5 failures per account.
+      for (let i = 0; i < 5; i++) expect(await refused({ username: 'mallory', password: `guess-${i}` })).toBe(4);
+      expect(await refused({ username: 'mallory', password })).toBe(4);
+      // The HTTP login reads the same counts.
+      expect(await createLoginThrottle(fleet.storage.pool).attempt('mallory', '192.0.2.1')).toBeGreaterThan(0);
     });
 
     it('refuses an expired access JWT, and one of another user', async () => {

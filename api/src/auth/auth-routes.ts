@@ -68,10 +68,10 @@ export function authRoutes(deps: RouteDeps & { auth: AuthRuntime }): RouteSpec[]
         // verifyPassword runs a full argon2 verification even without a user, so both failures take as long.
         const ok = await verifyPassword(row?.password_hash, body.password);
         if (!ok || row === undefined || row.disabled) {
-          // The attempt was counted up front; a failure leaves it counted.
+          await auth.throttle.failed(ctx.ip);
           throw new ApiError(401, 'INVALID_CREDENTIALS', 'wrong username or password');
         }
-        await auth.throttle.succeeded(body.username, ctx.ip);
+        await auth.throttle.succeeded(body.username);
         log.info({ userId: row.id }, 'login');
         return answer(ctx, row, await auth.refreshTokens.issue(row.id));
       },

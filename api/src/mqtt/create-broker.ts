@@ -48,7 +48,7 @@ export async function createBroker(options: CreateBrokerOptions): Promise<Aedes>
   };
 
   broker.authenticate = (client, username, password, done) => {
-    options.authenticate(username, password?.toString('utf8')).then(
+    options.authenticate(username, password?.toString('utf8'), clientAddress(client)).then(
       (principal) => {
         if (principal === null) {
           log.info({ clientId: client.id, username }, 'MQTT login refused');
@@ -98,4 +98,9 @@ export async function createBroker(options: CreateBrokerOptions): Promise<Aedes>
   broker.on('connectionError', (client, err) => log.debug({ err, clientId: client.id }, 'MQTT connection failed'));
   broker.on('clientError', (client, err) => log.debug({ err, clientId: client.id }, 'MQTT client error'));
   return broker;
+}
+
+/** The client's address: of its TCP socket, or of the HTTP request a WebSocket client came in by. */
+function clientAddress(client: Client): string {
+  return (client.conn as { remoteAddress?: string }).remoteAddress ?? client.req?.socket.remoteAddress ?? 'unknown';
 }

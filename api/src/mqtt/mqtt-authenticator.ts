@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { isApiToken, verifyApiToken, verifyPassword } from '@sextant/auth';
 import type { Role } from '@sextant/auth';
+import { createLoginThrottle } from '../auth/login-throttle.ts';
+import type { LoginThrottle } from '../auth/login-throttle.ts';
 import type { MqttPrincipal } from './topic-acl.ts';
 
 /** The claims of a valid access JWT (the API's `verifyAccessToken`), or null when it is not one. */
@@ -13,10 +15,15 @@ export interface MqttAuthenticatorOptions {
   pool: pg.Pool;
   /** Checks access JWTs; without it a JWT password is refused. */
   verifyAccessToken?: AccessTokenVerifier;
+  /** Password logins count against it, as `POST /api/auth/login` does; default the API's limits, shared through PostgreSQL. */
+  throttle?: LoginThrottle;
 }
 
-/** Turns CONNECT credentials into a principal, or null; no credentials is always null. */
-export type MqttAuthenticator = (username: string | undefined, password: string | undefined) => Promise<MqttPrincipal | null>;
+/**
+ * Turns CONNECT credentials from the client at `address` into a principal, or null; no credentials
+ * is always null, and so is a password login past the login throttle's limit.
+ */
+export type MqttAuthenticator = (username: string | undefined, password: string | undefined, address: string) => Promise<MqttPrincipal | null>;
 
 // A JWT: three base64url parts, the header a JSON object (`{"` encodes as `eyJ`).
 const JWT_SHAPE = /^eyJ[\w-]*\.[\w-]+\.[\w-]*$/;
@@ -28,7 +35,8 @@ const JWT_SHAPE = /^eyJ[\w-]*\.[\w-]+\.[\w-]*$/;
  */
 export function createMqttAuthenticator(options: MqttAuthenticatorOptions): MqttAuthenticator {
   const { pool } = options;
-  return async (username, password) => {
+  const throttle = options.throttle ?? createLoginThrottle(pool);
+  return async (username, password, address) => {
     if (username === undefined || username === '' || password === undefined || password === '') return null;
     if (username === MQTT_TOKEN_USERNAME || isApiToken(password)) {
       const token = await verifyApiToken(pool, password, 'mqtt');
@@ -45,9 +53,15 @@ export function createMqttAuthenticator(options: MqttAuthenticatorOptions): Mqtt
       }
       // Not a valid token: it may still be a password that happens to look like one.
     }
+    // The same counts as the HTTP login: MQTT is no way around its limits.
+    if ((await throttle.attempt(username, address)) > 0) return null;
     const user = await findUser(pool, 'username', username);
     // verifyPassword(undefined) costs as much as a real check, so unknown names are not revealed by timing.
-    if (!(await verifyPassword(user?.password_hash, password)) || user === undefined) return null;
+    if (!(await verifyPassword(user?.password_hash, password)) || user === undefined) {
+      await throttle.failed(address);
+      return null;
+    }
+    await throttle.succeeded(username);
     return { userId: user.id, username: user.username, role: user.role };
   };
 }
