@@ -16,7 +16,7 @@ export type { ApiErrorCode } from './http/api-error.ts';
 export { problemSchema, PROBLEM_CONTENT_TYPE } from './http/problem.ts';
 export { buildOpenApi, openApiPath } from './openapi/build-openapi.ts';
 export type { OpenApiDocument } from './openapi/build-openapi.ts';
-export { attachMqttWebSocket, createAlertEvents, MQTT_WEBSOCKET_PATH, mosquittoConf, mosquittoFiles, MqttError, mqttConfigSchema, mqttEnvHelp, startMqtt, toAlertEvent } from './mqtt/index.ts';
+export { attachMqttWebSocket, createAlertEvents, koaClientAddress, MQTT_WEBSOCKET_PATH, mosquittoConf, mosquittoFiles, MqttError, mqttConfigSchema, mqttEnvHelp, startMqtt, toAlertEvent } from './mqtt/index.ts';
 export type { AlertEvent, AlertEvents, MosquittoAccounts, MqttConfig, MqttFanout, RestAlert, StartMqttOptions } from './mqtt/index.ts';
 export { ALERT_EVAL_INTERVAL_MS, ALERT_LEASE_KEY, startAlertEngine } from './alerts/alert-engine.ts';
 export type { AlertEngine, AlertEngineOptions } from './alerts/alert-engine.ts';

@@ -32,14 +32,16 @@ describe('login throttle on PostgreSQL', () => {
     now = 1_800_000_000_000;
   });
 
-  // A login as the routes make it: counted, then failed (wrong password) unless it was refused.
+  // A login as the routes make it: checked, then failed (a wrong password) unless it was refused.
   const failing = async (throttle: LoginThrottle, account: string, address: string): Promise<number> => {
     const wait = await throttle.attempt(account, address);
-    if (wait === 0) await throttle.failed(address);
+    if (wait === 0) await throttle.failed(account, address);
     return wait;
   };
+  const rows = async () =>
+    (await storage.pool.query<{ key: string; failures: number; pending: number }>('SELECT key, failures, pending FROM login_attempts ORDER BY key')).rows;
 
-  it('refuses an account past its limit until the window ends, whatever the letter case', async () => {
+  it('refuses an account past its failures until the window ends, whatever the letter case', async () => {
     const throttle = createLoginThrottle(storage.pool, { perAccount: 2, perAddress: 100, windowMs: 60_000, now: clock });
     expect(await failing(throttle, 'Alice', '10.0.0.1')).toBe(0);
     expect(await failing(throttle, 'alice', '10.0.0.2')).toBe(0);
@@ -56,20 +58,35 @@ describe('login throttle on PostgreSQL', () => {
     expect(await throttle.attempt('b', '10.0.0.1')).toBe(0);
     await throttle.succeeded('b');
     expect(await failing(throttle, 'c', '10.0.0.1')).toBe(0);
-    expect(await failing(throttle, 'd', '10.0.0.1')).toBe(0);
+    expect(await failing(throttle, 'd', '::ffff:10.0.0.1')).toBe(0);
     expect(await throttle.attempt('e', '10.0.0.1')).toBe(60);
     expect(await throttle.attempt('e', '10.0.0.2')).toBe(0);
-    const rows = await storage.pool.query<{ key: string; attempts: number }>('SELECT key, attempts FROM login_attempts ORDER BY key');
-    expect(rows.rows).toEqual([
-      { key: 'a:10.0.0.1', attempts: 3 }, { key: 'u:a', attempts: 1 }, { key: 'u:c', attempts: 1 }, { key: 'u:d', attempts: 1 }, { key: 'u:e', attempts: 1 },
+    expect(await rows()).toEqual([
+      { key: 'a:10.0.0.1', failures: 3, pending: 0 },
+      { key: 'u:a', failures: 1, pending: 0 }, { key: 'u:c', failures: 1, pending: 0 }, { key: 'u:d', failures: 1, pending: 0 },
+      // Refused at 10.0.0.1 without a trace; going ahead at 10.0.0.2, its check is in flight.
+      { key: 'u:e', failures: 0, pending: 1 },
     ]);
   });
 
-  it('lets exactly the limit through when attempts at one account arrive in parallel', async () => {
+  it('lets exactly the limit of parallel wrong guesses at one account check a password', async () => {
     const throttle = createLoginThrottle(storage.pool, { perAccount: 5, perAddress: 1_000, windowMs: 60_000, now: clock });
-    const waits = await Promise.all(Array.from({ length: 30 }, (_, i) => throttle.attempt('root', `10.0.1.${i % 7}`)));
+    const waits = await Promise.all(Array.from({ length: 30 }, (_, i) => failing(throttle, 'root', `10.0.1.${i % 7}`)));
     expect(waits.filter((w) => w === 0)).toHaveLength(5);
     expect(waits.filter((w) => w === 60)).toHaveLength(25);
+    expect(await rows()).toContainEqual({ key: 'u:root', failures: 5, pending: 0 });
+  });
+
+  it('lets every one of many parallel right logins at one account in, each waiting for the checks ahead of it', async () => {
+    const throttle = createLoginThrottle(storage.pool, { perAccount: 2, perAddress: 100, windowMs: 60_000, now: clock });
+    expect(await failing(throttle, 'devices', '10.0.4.1')).toBe(0);
+    const waits = await Promise.all(Array.from({ length: 8 }, async (_, i) => {
+      const wait = await throttle.attempt('devices', `10.0.4.${i}`);
+      if (wait === 0) await throttle.succeeded('devices');
+      return wait;
+    }));
+    expect(waits).toEqual(Array(8).fill(0));
+    expect(await rows()).toEqual([{ key: 'a:10.0.4.1', failures: 1, pending: 0 }]);
   });
 
   it('does not refuse parallel logins of many accounts from one address that succeed', async () => {
@@ -80,6 +97,14 @@ describe('login throttle on PostgreSQL', () => {
       return wait;
     }));
     expect(waits.every((w) => w === 0)).toBe(true);
+    expect(await rows()).toEqual([]);
+  });
+
+  it('forgets a check that could not be made', async () => {
+    const throttle = createLoginThrottle(storage.pool, { perAccount: 1, perAddress: 100, windowMs: 60_000, now: clock });
+    expect(await throttle.attempt('erin', '10.0.5.1')).toBe(0);
+    await throttle.abandoned('erin');
+    expect(await throttle.attempt('erin', '10.0.5.1')).toBe(0);
   });
 
   it('shares its counts between API processes and keeps them across a restart', async () => {
@@ -96,11 +121,9 @@ describe('login throttle on PostgreSQL', () => {
     const throttle = createLoginThrottle(storage.pool, { perAccount: 1, perAddress: 100, windowMs: 60_000, now: clock });
     expect(await failing(throttle, 'carol', '10.0.0.1')).toBe(0);
     for (let i = 0; i < 5; i++) expect(await failing(throttle, 'carol', '10.0.0.1')).toBeGreaterThan(0);
-    const counts = await storage.pool.query<{ key: string; attempts: number }>('SELECT key, attempts FROM login_attempts ORDER BY key');
-    expect(counts.rows).toEqual([{ key: 'a:10.0.0.1', attempts: 1 }, { key: 'u:carol', attempts: 1 }]);
+    expect(await rows()).toEqual([{ key: 'a:10.0.0.1', failures: 1, pending: 0 }, { key: 'u:carol', failures: 1, pending: 0 }]);
     now += 120_001;
     expect(await throttle.attempt('dave', '10.0.0.9')).toBe(0);
-    const keys = (await storage.pool.query<{ key: string }>('SELECT key FROM login_attempts ORDER BY key')).rows.map((r) => r.key);
-    expect(keys).toEqual(['u:dave']);
+    expect(await rows()).toEqual([{ key: 'u:dave', failures: 0, pending: 1 }]);
   });
 });

@@ -1,4 +1,4 @@
-import { attachMqttWebSocket, createAlertEvents, loadJwtKeys, MQTT_WEBSOCKET_PATH, MqttError, startApi, startMqtt, verifyAccessToken } from '@sextant/api';
+import { attachMqttWebSocket, createAlertEvents, koaClientAddress, loadJwtKeys, MQTT_WEBSOCKET_PATH, MqttError, startApi, startMqtt, verifyAccessToken } from '@sextant/api';
 import type { ApiConfig, MqttConfig, StartApiOptions } from '@sextant/api';
 import type { Logger } from '@sextant/log';
 import type { Capabilities, Storage } from '@sextant/storage';
@@ -36,7 +36,8 @@ export async function startApiAndMqtt(options: ApiAndMqttOptions): Promise<strin
     log.warn({ port: 1883 }, 'port 1883 is taken (another MQTT broker?): the embedded broker listens on a free port instead');
     mqtt = await start(0);
   }
-  const detach = attachMqttWebSocket(api.server, mqtt);
+  // Logins over /mqtt are counted against the client's address as the API sees it (a trusted proxy's header).
+  const detach = attachMqttWebSocket(api.server, mqtt, { clientAddress: koaClientAddress(api.app) });
   shutdown.add('mqtt', {
     close: async () => {
       detach();

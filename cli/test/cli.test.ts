@@ -153,7 +153,7 @@ describe.skipIf(process.env.DATABASE_URL === undefined || process.env.DATABASE_U
       const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn' };
       const first = await runCli(['migrate'], env);
       expect(first.code, first.stderr).toBe(0);
-      expect(first.stdout).toMatch(/^applied 0001-core, 0002-timeseries, 0003-rollups, 0004-alerting, 0005-sample-blocks on /);
+      expect(first.stdout).toMatch(/^applied 0001-core, 0002-timeseries, 0003-rollups, 0004-alerting, 0005-sample-blocks, 0006-login-attempts on /);
       const second = await runCli(['migrate'], env);
       expect(second.code).toBe(0);
       expect(second.stdout).toMatch(/^schema is current on /);

@@ -88,6 +88,10 @@ export async function evaluateAlerts(options: EvaluateOptions): Promise<string[]
     }
   }
 
+  // The lookback that makes a snapshot current also bounds how long a silent server stays up. On
+  // its own, before the pass's transaction, so the rows it marks are not held locked during it.
+  await markSilentServers(pool, now - staleMs, now);
+
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -95,8 +99,6 @@ export async function evaluateAlerts(options: EvaluateOptions): Promise<string[]
     const servers = (await client.query<ServerRow>(
       `SELECT id, name, address, hostname, labels, (extract(epoch FROM coalesce(last_seen_at, created_at)) * 1000)::float8 AS seen_ms FROM servers`,
     )).rows;
-    // The lookback that makes a snapshot current also bounds how long a silent server stays up.
-    await markSilentServers(client, now - staleMs, now);
     const open = (await client.query<OpenRow>(
       `SELECT id, fingerprint, rule_id, status, (extract(epoch FROM "timestamp") * 1000)::float8 AS start_ms, (extract(epoch FROM fired_at) * 1000)::float8 AS fired_ms, value
        FROM alerts WHERE status IN ('pending', 'firing') AND source <> 'alertmanager' FOR UPDATE`,

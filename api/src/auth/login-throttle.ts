@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
 
 /** Limits of the login throttle; defaults in `createLoginThrottle`. */
@@ -8,80 +9,133 @@ export interface LoginThrottleOptions {
   perAddress?: number;
   /** Length of the window, in ms; default 15 minutes. */
   windowMs?: number;
+  /** How long an attempt waits for the checks ahead of it on the same account before it is refused; default 3 s. */
+  queueMs?: number;
   now?: () => number;
 }
 
 /**
- * Counts login attempts per account and failed logins per client address in PostgreSQL
- * (`login_attempts`), so every API process shares the counts and a restart forgets none of them.
+ * Counts failed logins per account and per client address in PostgreSQL (`login_attempts`), so
+ * every API process shares the counts and a restart forgets none of them. Every `attempt` that
+ * goes ahead must end in `failed`, `succeeded` or `abandoned`.
  */
 export interface LoginThrottle {
   /**
-   * Counts an attempt at `account` before its password is checked, so attempts sent in parallel
-   * cannot all slip under the limit. Answers 0 when it may go ahead, or the seconds to wait (the
-   * account's or the address's limit is reached); a refused attempt is not counted.
+   * Answers 0 when a login at `account` from `address` may check its password now, or the seconds
+   * to wait when the account's or the address's failures reached their limit. Checks in flight on
+   * the account count with its failures, so parallel guesses get no more tries than sequential
+   * ones: an attempt that would pass the limit only if those fail waits for them (up to `queueMs`).
    */
   attempt(account: string, address: string): Promise<number>;
-  /** The attempt from `address` failed: it counts against the address too. */
-  failed(address: string): Promise<void>;
-  /** The attempt succeeded: the account's count is cleared. */
+  /** The password was wrong: a failure of the account and of the address. */
+  failed(account: string, address: string): Promise<void>;
+  /** The login succeeded: the account's failures are cleared. */
   succeeded(account: string): Promise<void>;
+  /** The check could not be made (e.g. storage trouble): it no longer counts. */
+  abandoned(account: string): Promise<void>;
 }
 
-// Fixed windows: a key's first count opens one; a count after it ended opens the next. Statements
-// lock one row each, or skip locked rows, so concurrent logins cannot deadlock.
-const COUNT = `
-  INSERT INTO login_attempts (key, attempts, window_ends) VALUES ($1, 1, to_timestamp(($2::float8 + $3) / 1000))
-  ON CONFLICT (key) DO UPDATE SET
-    attempts = CASE WHEN login_attempts.window_ends <= to_timestamp($2::float8 / 1000) THEN 1 ELSE login_attempts.attempts + 1 END,
-    window_ends = CASE WHEN login_attempts.window_ends <= to_timestamp($2::float8 / 1000) THEN EXCLUDED.window_ends ELSE login_attempts.window_ends END
-  RETURNING attempts, (extract(epoch FROM window_ends) * 1000)::float8 AS ends_ms`;
-
-const READ = `
-  SELECT attempts, (extract(epoch FROM window_ends) * 1000)::float8 AS ends_ms
+const ADDRESS_FAILURES = `
+  SELECT failures, (extract(epoch FROM window_ends) * 1000)::float8 AS ends_ms
   FROM login_attempts WHERE key = $1 AND window_ends > to_timestamp($2::float8 / 1000)`;
 
-const UNCOUNT = 'UPDATE login_attempts SET attempts = attempts - 1 WHERE key = $1 AND attempts > 0';
+// A failure of a key in its window; a key whose window ended starts a new one.
+const FAIL = `
+  INSERT INTO login_attempts (key, failures, window_ends) VALUES ($1, 1, to_timestamp(($2::float8 + $3) / 1000))
+  ON CONFLICT (key) DO UPDATE SET
+    failures = CASE WHEN login_attempts.window_ends <= to_timestamp($2::float8 / 1000) THEN 1 ELSE login_attempts.failures + 1 END,
+    window_ends = CASE WHEN login_attempts.window_ends <= to_timestamp($2::float8 / 1000) THEN EXCLUDED.window_ends ELSE login_attempts.window_ends END`;
 
-// Keys whose window ended a window ago; the index on window_ends keeps this cheap.
+// Keys whose window ended a window ago, a bounded batch per login; rows being used are skipped.
 const FORGET = `
   DELETE FROM login_attempts WHERE key IN (
-    SELECT key FROM login_attempts WHERE window_ends < to_timestamp($1::float8 / 1000) FOR UPDATE SKIP LOCKED)`;
+    SELECT key FROM login_attempts WHERE window_ends < to_timestamp($1::float8 / 1000) AND pending = 0 LIMIT 100 FOR UPDATE SKIP LOCKED)`;
 
-interface Count {
-  attempts: number;
-  ends_ms: number;
+type Reservation = { kind: 'go' } | { kind: 'refused'; endsMs: number } | { kind: 'busy' };
+
+const QUEUE_POLL_MS = 50;
+
+/** An address as the throttle keys it: IPv4 clients of a dual-stack listener without their `::ffff:` prefix. */
+export function throttleAddress(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
 export function createLoginThrottle(pool: pg.Pool, options: LoginThrottleOptions = {}): LoginThrottle {
   const perAccount = options.perAccount ?? 5;
   const perAddress = options.perAddress ?? 20;
   const windowMs = options.windowMs ?? 15 * 60_000;
+  const queueMs = options.queueMs ?? 3000;
   const now = options.now ?? Date.now;
   const accountKey = (account: string) => `u:${account.toLowerCase()}`;
-  const addressKey = (address: string) => `a:${address}`;
-  const seconds = (count: Count, at: number) => Math.max(1, Math.ceil((count.ends_ms - at) / 1000));
+  const addressKey = (address: string) => `a:${throttleAddress(address)}`;
+  const seconds = (endsMs: number, at: number) => Math.max(1, Math.ceil((endsMs - at) / 1000));
+
+  // One transaction on the account's row: reset an ended window, then refuse, wait, or count this check in.
+  const reserve = async (key: string, at: number): Promise<Reservation> => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`INSERT INTO login_attempts (key, window_ends) VALUES ($1, to_timestamp(($2::float8 + $3) / 1000)) ON CONFLICT (key) DO NOTHING`, [key, at, windowMs]);
+      const row = (await client.query<{ failures: number; pending: number; ends_ms: number }>(
+        `SELECT failures, pending, (extract(epoch FROM window_ends) * 1000)::float8 AS ends_ms FROM login_attempts WHERE key = $1 FOR UPDATE`, [key],
+      )).rows[0]!;
+      const ended = row.ends_ms <= at;
+      const failures = ended ? 0 : row.failures;
+      const endsMs = ended ? at + windowMs : row.ends_ms;
+      let result: Reservation;
+      if (failures >= perAccount) result = { kind: 'refused', endsMs };
+      else if (failures + row.pending >= perAccount) result = { kind: 'busy' };
+      else result = { kind: 'go' };
+      if (ended || result.kind === 'go') {
+        await client.query('UPDATE login_attempts SET failures = $2, pending = pending + $3, window_ends = to_timestamp($4::float8 / 1000) WHERE key = $1', [
+          key, failures, result.kind === 'go' ? 1 : 0, endsMs,
+        ]);
+      }
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  };
+
+  const release = (key: string) => pool.query('UPDATE login_attempts SET pending = greatest(pending - 1, 0) WHERE key = $1', [key]);
 
   return {
     async attempt(account, address) {
       const at = now();
+      const byAddress = (await pool.query<{ failures: number; ends_ms: number }>(ADDRESS_FAILURES, [addressKey(address), at])).rows[0];
+      if (byAddress !== undefined && byAddress.failures >= perAddress) return seconds(byAddress.ends_ms, at);
+      // Time in the queue is real time, whatever clock the windows are counted by.
+      const queued = performance.now();
       const key = accountKey(account);
-      // This attempt is counted with the failures before it: the limit's worth of them go ahead.
-      const mine = (await pool.query<Count>(COUNT, [key, at, windowMs])).rows[0]!;
-      const theirs = (await pool.query<Count>(READ, [addressKey(address), at])).rows[0];
-      const wait = Math.max(
-        mine.attempts > perAccount ? seconds(mine, at) : 0,
-        theirs !== undefined && theirs.attempts >= perAddress ? seconds(theirs, at) : 0,
-      );
-      if (wait > 0) await pool.query(UNCOUNT, [key]);
-      else await pool.query(FORGET, [at - windowMs]);
-      return wait;
+      for (;;) {
+        const at = now();
+        const reservation = await reserve(key, at);
+        if (reservation.kind === 'refused') return seconds(reservation.endsMs, at);
+        if (reservation.kind === 'go') {
+          await pool.query(FORGET, [at - windowMs]);
+          return 0;
+        }
+        // Checks ahead of this one decide: their failures refuse it, their success lets it go.
+        if (performance.now() - queued >= queueMs) return 1;
+        await delay(QUEUE_POLL_MS);
+      }
     },
-    async failed(address) {
-      await pool.query(COUNT, [addressKey(address), now(), windowMs]);
+    async failed(account, address) {
+      const at = now();
+      await pool.query('UPDATE login_attempts SET failures = failures + 1, pending = greatest(pending - 1, 0) WHERE key = $1', [accountKey(account)]);
+      await pool.query(FAIL, [addressKey(address), at, windowMs]);
     },
     async succeeded(account) {
-      await pool.query('DELETE FROM login_attempts WHERE key = $1', [accountKey(account)]);
+      const key = accountKey(account);
+      await pool.query('UPDATE login_attempts SET failures = 0, pending = greatest(pending - 1, 0) WHERE key = $1', [key]);
+      await pool.query('DELETE FROM login_attempts WHERE key = $1 AND failures = 0 AND pending = 0', [key]);
+    },
+    async abandoned(account) {
+      await release(accountKey(account));
     },
   };
 }

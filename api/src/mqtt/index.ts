@@ -1,6 +1,7 @@
 export type { AlertEvent, AlertEvents, RestAlert } from './alert-events.ts';
 export { createAlertEvents, toAlertEvent } from './alert-events.ts';
-export { attachMqttWebSocket, MQTT_WEBSOCKET_PATH } from './attach-mqtt-websocket.ts';
+export { attachMqttWebSocket, koaClientAddress, MQTT_WEBSOCKET_PATH } from './attach-mqtt-websocket.ts';
+export type { AttachMqttWebSocketOptions } from './attach-mqtt-websocket.ts';
 export type { AccessTokenVerifier } from './mqtt-authenticator.ts';
 export { MQTT_TOKEN_USERNAME } from './mqtt-authenticator.ts';
 export { mqttConfigSchema, mqttEnvHelp } from './mqtt-config.ts';

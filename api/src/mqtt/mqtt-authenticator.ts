@@ -51,14 +51,24 @@ export function createMqttAuthenticator(options: MqttAuthenticatorOptions): Mqtt
         if (user === undefined || user.username !== username) return null;
         return { userId: user.id, username: user.username, role: user.role, ...(claims.exp === undefined ? {} : { expiresAt: claims.exp * 1000 }) };
       }
-      // Not a valid token: it may still be a password that happens to look like one.
+      // An expired or foreign access token (a browser reconnecting after sleep) is refused without
+      // counting as a failed login: it would otherwise lock its user out. No password looks like one.
+      return null;
     }
     // The same counts as the HTTP login: MQTT is no way around its limits.
     if ((await throttle.attempt(username, address)) > 0) return null;
-    const user = await findUser(pool, 'username', username);
-    // verifyPassword(undefined) costs as much as a real check, so unknown names are not revealed by timing.
-    if (!(await verifyPassword(user?.password_hash, password)) || user === undefined) {
-      await throttle.failed(address);
+    let user: UserRow | undefined;
+    let ok: boolean;
+    try {
+      user = await findUser(pool, 'username', username);
+      // verifyPassword(undefined) costs as much as a real check, so unknown names are not revealed by timing.
+      ok = await verifyPassword(user?.password_hash, password);
+    } catch (err) {
+      await throttle.abandoned(username).catch(() => undefined);
+      throw err;
+    }
+    if (!ok || user === undefined) {
+      await throttle.failed(username, address);
       return null;
     }
     await throttle.succeeded(username);

@@ -2,13 +2,13 @@ import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Aedes } from 'aedes';
+import type { Aedes, Client } from 'aedes';
 import type pg from 'pg';
 import { mqttAlertTopic, parseMqttTopic } from '@sextant/contracts';
 import type { Logger } from '@sextant/log';
 import { createAedesSink } from './aedes-sink.ts';
 import type { AlertEvents } from './alert-events.ts';
-import { createBroker } from './create-broker.ts';
+import { createBroker, peerAddress } from './create-broker.ts';
 import { createExternalSink } from './external-sink.ts';
 import { startFleetPublisher } from './fleet-publisher.ts';
 import type { FleetPublisher } from './fleet-publisher.ts';
@@ -37,8 +37,11 @@ export interface MqttFanout {
   readonly mode: 'embedded' | 'external';
   /** Where the embedded broker listens (TCP); undefined with MQTT_URL. */
   readonly address: { host: string; port: number } | undefined;
-  /** The broker browsers reach at `/mqtt`: serves one upgraded WebSocket stream as an MQTT connection. */
-  handle(stream: Duplex, request: IncomingMessage): void;
+  /**
+   * The broker browsers reach at `/mqtt`: serves one upgraded WebSocket stream as an MQTT
+   * connection. `address` is the client's, when it is not the request's peer (behind a proxy).
+   */
+  handle(stream: Duplex, request: IncomingMessage, address?: string): void;
   readonly publisher: FleetPublisher;
   readonly sink: MqttSink;
   /** Stops publishing, announces `offline`, disconnects every client and closes the listener. */
@@ -56,7 +59,10 @@ export async function startMqtt(options: StartMqttOptions): Promise<MqttFanout> 
   const log = options.log.child({ module: 'mqtt' });
   const homeAssistantPrefix = config.MQTT_HOMEASSISTANT ? config.MQTT_HOMEASSISTANT_PREFIX : undefined;
   const authenticate = createMqttAuthenticator({ pool: options.storage.pool, verifyAccessToken: options.verifyAccessToken });
-  const broker = await createBroker({ authenticate, log, acl: homeAssistantPrefix === undefined ? {} : { homeAssistantPrefix } });
+  // WebSocket clients behind a proxy: the address the API worked out from its forwarding header.
+  const forwarded = new WeakMap<IncomingMessage, string>();
+  const clientAddress = (client: Client) => (client.req === undefined ? undefined : forwarded.get(client.req)) ?? peerAddress(client);
+  const broker = await createBroker({ authenticate, clientAddress, log, acl: homeAssistantPrefix === undefined ? {} : { homeAssistantPrefix } });
   let server: Server | undefined;
   let sink: MqttSink;
   try {
@@ -95,7 +101,10 @@ export async function startMqtt(options: StartMqttOptions): Promise<MqttFanout> 
   return {
     mode: config.MQTT_URL === undefined ? 'embedded' : 'external',
     address,
-    handle: (stream, request) => broker.handle(stream, request),
+    handle: (stream, request, address) => {
+      if (address !== undefined) forwarded.set(request, address);
+      broker.handle(stream, request);
+    },
     publisher,
     sink,
     close: () =>
