@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
+import { withTransaction } from '@sextant/storage';
 
 /** Limits of the login throttle; defaults in `createLoginThrottle`. */
 export interface LoginThrottleOptions {
@@ -71,10 +72,8 @@ export function createLoginThrottle(pool: pg.Pool, options: LoginThrottleOptions
   const seconds = (endsMs: number, at: number) => Math.max(1, Math.ceil((endsMs - at) / 1000));
 
   // One transaction on the account's row: reset an ended window, then refuse, wait, or count this check in.
-  const reserve = async (key: string, at: number): Promise<Reservation> => {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+  const reserve = (key: string, at: number): Promise<Reservation> =>
+    withTransaction(pool, async (client) => {
       await client.query(`INSERT INTO login_attempts (key, window_ends) VALUES ($1, to_timestamp(($2::float8 + $3) / 1000)) ON CONFLICT (key) DO NOTHING`, [key, at, windowMs]);
       const row = (await client.query<{ failures: number; pending: number; ends_ms: number }>(
         `SELECT failures, pending, (extract(epoch FROM window_ends) * 1000)::float8 AS ends_ms FROM login_attempts WHERE key = $1 FOR UPDATE`, [key],
@@ -91,15 +90,8 @@ export function createLoginThrottle(pool: pg.Pool, options: LoginThrottleOptions
           key, failures, result.kind === 'go' ? 1 : 0, endsMs,
         ]);
       }
-      await client.query('COMMIT');
       return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
-  };
+    });
 
   const release = (key: string) => pool.query('UPDATE login_attempts SET pending = greatest(pending - 1, 0) WHERE key = $1', [key]);
 
