@@ -107,6 +107,15 @@ describe('login throttle on PostgreSQL', () => {
     expect(await throttle.attempt('erin', '10.0.5.1')).toBe(0);
   });
 
+  it('guards a login: null counts as a failure, a value as a success, a throw as neither', async () => {
+    const throttle = createLoginThrottle(storage.pool, { perAccount: 1, perAddress: 100, windowMs: 60_000, now: clock });
+    await expect(throttle.guard('frank', '10.0.6.1', () => Promise.reject(new Error('storage down')))).rejects.toThrow('storage down');
+    expect(await throttle.guard('frank', '10.0.6.1', () => Promise.resolve({ id: 'f' }))).toEqual({ found: { id: 'f' } });
+    expect(await rows()).toEqual([]);
+    expect(await throttle.guard('frank', '10.0.6.1', () => Promise.resolve(null))).toEqual({ found: null });
+    expect(await throttle.guard('frank', '10.0.6.1', () => Promise.resolve({ id: 'f' }))).toEqual({ retryAfter: 60 });
+  });
+
   it('shares its counts between API processes and keeps them across a restart', async () => {
     const options = { perAccount: 2, perAddress: 100, windowMs: 60_000, now: clock };
     const one = createLoginThrottle(storage.pool, options);

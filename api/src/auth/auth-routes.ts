@@ -61,23 +61,15 @@ export function authRoutes(deps: RouteDeps & { auth: AuthRuntime }): RouteSpec[]
       body: loginBody,
       responses: { 200: { description: 'logged in', schema: tokenPairSchema }, 401: { description: 'wrong username or password' }, 429: { description: 'too many failed attempts' } },
       handler: async ({ ctx, body, log }) => {
-        const wait = await auth.throttle.attempt(body.username, ctx.ip);
-        if (wait > 0) throw new ApiError(429, 'TOO_MANY_REQUESTS', 'too many failed logins, try again later', { headers: { 'Retry-After': String(wait) } });
-        let row: (UserRow & { password_hash: string }) | undefined;
-        let ok: boolean;
-        try {
-          row = (await pool.query<UserRow & { password_hash: string }>(`SELECT ${USER_COLUMNS}, password_hash FROM users WHERE username = $1`, [body.username])).rows[0];
+        const login = await auth.throttle.guard(body.username, ctx.ip, async () => {
+          const row = (await pool.query<UserRow & { password_hash: string }>(`SELECT ${USER_COLUMNS}, password_hash FROM users WHERE username = $1`, [body.username])).rows[0];
           // verifyPassword runs a full argon2 verification even without a user, so both failures take as long.
-          ok = await verifyPassword(row?.password_hash, body.password);
-        } catch (err) {
-          await auth.throttle.abandoned(body.username).catch(() => undefined);
-          throw err;
-        }
-        if (!ok || row === undefined || row.disabled) {
-          await auth.throttle.failed(body.username, ctx.ip);
-          throw new ApiError(401, 'INVALID_CREDENTIALS', 'wrong username or password');
-        }
-        await auth.throttle.succeeded(body.username);
+          const ok = await verifyPassword(row?.password_hash, body.password);
+          return ok && row !== undefined && !row.disabled ? row : null;
+        });
+        if ('retryAfter' in login) throw new ApiError(429, 'TOO_MANY_REQUESTS', 'too many failed logins, try again later', { headers: { 'Retry-After': String(login.retryAfter) } });
+        const row = login.found;
+        if (row === null) throw new ApiError(401, 'INVALID_CREDENTIALS', 'wrong username or password');
         log.info({ userId: row.id }, 'login');
         return answer(ctx, row, await auth.refreshTokens.issue(row.id));
       },

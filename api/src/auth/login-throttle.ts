@@ -15,12 +15,22 @@ export interface LoginThrottleOptions {
   now?: () => number;
 }
 
+/** What `guard` answers: the seconds to wait when the login was refused, else what the check found. */
+export type Guarded<T> = { retryAfter: number } | { found: T | null };
+
 /**
  * Counts failed logins per account and per client address in PostgreSQL (`login_attempts`), so
- * every API process shares the counts and a restart forgets none of them. Every `attempt` that
- * goes ahead must end in `failed`, `succeeded` or `abandoned`.
+ * every API process shares the counts and a restart forgets none of them. Logins go through
+ * `guard`; the steps it is made of are exposed for tests. Every `attempt` that goes ahead must end
+ * in `failed`, `succeeded` or `abandoned`.
  */
 export interface LoginThrottle {
+  /**
+   * One login at `account` from `address`: refused while the throttle says so, else `check` runs
+   * (it looks the user up and verifies the password) and its answer counts: null is a failure, a
+   * value a success, a throw (storage trouble) neither.
+   */
+  guard<T>(account: string, address: string, check: () => Promise<T | null>): Promise<Guarded<T>>;
   /**
    * Answers 0 when a login at `account` from `address` may check its password now, or the seconds
    * to wait when the account's or the address's failures reached their limit. Checks in flight on
@@ -57,7 +67,7 @@ type Reservation = { kind: 'go' } | { kind: 'refused'; endsMs: number } | { kind
 const QUEUE_POLL_MS = 50;
 
 /** An address as the throttle keys it: IPv4 clients of a dual-stack listener without their `::ffff:` prefix. */
-export function throttleAddress(address: string): string {
+function throttleAddress(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
@@ -93,13 +103,25 @@ export function createLoginThrottle(pool: pg.Pool, options: LoginThrottleOptions
       return result;
     });
 
-  const release = (key: string) => pool.query('UPDATE login_attempts SET pending = greatest(pending - 1, 0) WHERE key = $1', [key]);
-
-  return {
+  const throttle: LoginThrottle = {
+    async guard(account, address, check) {
+      const wait = await throttle.attempt(account, address);
+      if (wait > 0) return { retryAfter: wait };
+      let found;
+      try {
+        found = await check();
+      } catch (err) {
+        await throttle.abandoned(account).catch(() => undefined);
+        throw err;
+      }
+      if (found === null) await throttle.failed(account, address);
+      else await throttle.succeeded(account);
+      return { found };
+    },
     async attempt(account, address) {
-      const at = now();
-      const byAddress = (await pool.query<{ failures: number; ends_ms: number }>(ADDRESS_FAILURES, [addressKey(address), at])).rows[0];
-      if (byAddress !== undefined && byAddress.failures >= perAddress) return seconds(byAddress.ends_ms, at);
+      const started = now();
+      const byAddress = (await pool.query<{ failures: number; ends_ms: number }>(ADDRESS_FAILURES, [addressKey(address), started])).rows[0];
+      if (byAddress !== undefined && byAddress.failures >= perAddress) return seconds(byAddress.ends_ms, started);
       // Time in the queue is real time, whatever clock the windows are counted by.
       const queued = performance.now();
       const key = accountKey(account);
@@ -127,7 +149,8 @@ export function createLoginThrottle(pool: pg.Pool, options: LoginThrottleOptions
       await pool.query('DELETE FROM login_attempts WHERE key = $1 AND failures = 0 AND pending = 0', [key]);
     },
     async abandoned(account) {
-      await release(accountKey(account));
+      await pool.query('UPDATE login_attempts SET pending = greatest(pending - 1, 0) WHERE key = $1', [accountKey(account)]);
     },
   };
+  return throttle;
 }

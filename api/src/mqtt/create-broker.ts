@@ -7,8 +7,8 @@ import type { MqttPrincipal, TopicAclOptions } from './topic-acl.ts';
 
 export interface CreateBrokerOptions {
   authenticate: MqttAuthenticator;
-  /** The address a client's login is counted against; default its TCP peer's, or its WebSocket request's. */
-  clientAddress?: (client: Client) => string;
+  /** The address a client's login is counted against (e.g. `peerAddress`). */
+  clientAddress: (client: Client) => string;
   log: Logger;
   acl?: TopicAclOptions;
   /** A subscriber that stops reading is dropped after this long, so it cannot stall the others. Default 10 000 ms. */
@@ -50,7 +50,7 @@ export async function createBroker(options: CreateBrokerOptions): Promise<Aedes>
   };
 
   broker.authenticate = (client, username, password, done) => {
-    options.authenticate(username, password?.toString('utf8'), (options.clientAddress ?? peerAddress)(client)).then(
+    options.authenticate(username, password?.toString('utf8'), options.clientAddress(client)).then(
       (principal) => {
         if (principal === null) {
           log.info({ clientId: client.id, username }, 'MQTT login refused');

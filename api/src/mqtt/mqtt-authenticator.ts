@@ -2,7 +2,6 @@ import type pg from 'pg';
 import { isApiToken, verifyApiToken, verifyPassword } from '@sextant/auth';
 import type { Role } from '@sextant/auth';
 import { createLoginThrottle } from '../auth/login-throttle.ts';
-import type { LoginThrottle } from '../auth/login-throttle.ts';
 import type { MqttPrincipal } from './topic-acl.ts';
 
 /** The claims of a valid access JWT (the API's `verifyAccessToken`), or null when it is not one. */
@@ -15,8 +14,6 @@ export interface MqttAuthenticatorOptions {
   pool: pg.Pool;
   /** Checks access JWTs; without it a JWT password is refused. */
   verifyAccessToken?: AccessTokenVerifier;
-  /** Password logins count against it, as `POST /api/auth/login` does; default the API's limits, shared through PostgreSQL. */
-  throttle?: LoginThrottle;
 }
 
 /**
@@ -35,7 +32,8 @@ const JWT_SHAPE = /^eyJ[\w-]*\.[\w-]+\.[\w-]*$/;
  */
 export function createMqttAuthenticator(options: MqttAuthenticatorOptions): MqttAuthenticator {
   const { pool } = options;
-  const throttle = options.throttle ?? createLoginThrottle(pool);
+  // Password logins count as `POST /api/auth/login` ones do, with its default limits, in the same table.
+  const throttle = createLoginThrottle(pool);
   return async (username, password, address) => {
     if (username === undefined || username === '' || password === undefined || password === '') return null;
     if (username === MQTT_TOKEN_USERNAME || isApiToken(password)) {
@@ -56,22 +54,13 @@ export function createMqttAuthenticator(options: MqttAuthenticatorOptions): Mqtt
       return null;
     }
     // The same counts as the HTTP login: MQTT is no way around its limits.
-    if ((await throttle.attempt(username, address)) > 0) return null;
-    let user: UserRow | undefined;
-    let ok: boolean;
-    try {
-      user = await findUser(pool, 'username', username);
+    const login = await throttle.guard(username, address, async () => {
+      const user = await findUser(pool, 'username', username);
       // verifyPassword(undefined) costs as much as a real check, so unknown names are not revealed by timing.
-      ok = await verifyPassword(user?.password_hash, password);
-    } catch (err) {
-      await throttle.abandoned(username).catch(() => undefined);
-      throw err;
-    }
-    if (!ok || user === undefined) {
-      await throttle.failed(username, address);
-      return null;
-    }
-    await throttle.succeeded(username);
+      return (await verifyPassword(user?.password_hash, password)) && user !== undefined ? user : null;
+    });
+    if ('retryAfter' in login || login.found === null) return null;
+    const user = login.found;
     return { userId: user.id, username: user.username, role: user.role };
   };
 }

@@ -23,8 +23,8 @@ const NOTIFY = 'SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p';
  * on the ingest channel so the MQTT fan-out publishes the new status (should the announcement be
  * lost, its periodic re-read finds the change). Answers the ids marked.
  */
-export async function markSilentServers(db: pg.Pool | pg.ClientBase, silentSinceMs: number, nowMs: number): Promise<string[]> {
-  const ids = (await db.query<{ id: string }>(MARK, [silentSinceMs])).rows.map((r) => r.id);
-  if (ids.length > 0) await db.query(NOTIFY, [INGEST_CHANNEL, encodeIngestNotifications({ serverIds: ids, timestamp: new Date(nowMs).toISOString() })]);
+export async function markSilentServers(pool: pg.Pool, silentSinceMs: number, nowMs: number): Promise<string[]> {
+  const ids = (await pool.query<{ id: string }>(MARK, [silentSinceMs])).rows.map((r) => r.id);
+  if (ids.length > 0) await pool.query(NOTIFY, [INGEST_CHANNEL, encodeIngestNotifications({ serverIds: ids, timestamp: new Date(nowMs).toISOString() })]);
   return ids;
 }
